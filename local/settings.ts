@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const projectRoot = resolve(import.meta.dirname, '..');
+export const dataDir = resolve(projectRoot, '.data');
+
+/**
+ * Local-only state kept in the git-ignored .data folder: ids and generated secrets that
+ * must survive a restart (the printed access key, the page token key, the registrar secret).
+ */
+export interface LocalSettings {
+  customerId: string;
+  generatedAccessKey?: string;
+  pageTokenSecret: string;
+  registrarSecret: string;
+}
+
+const file = resolve(dataDir, 'local.json');
+
+export function loadLocalSettings(newCustomerId: () => string): LocalSettings {
+  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSettings;
+  const settings: LocalSettings = {
+    customerId: newCustomerId(),
+    pageTokenSecret: randomBytes(32).toString('base64url'),
+    registrarSecret: randomBytes(32).toString('base64url'),
+  };
+  saveLocalSettings(settings);
+  return settings;
+}
+
+export function saveLocalSettings(settings: LocalSettings) {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The environment the handlers read (shared/config.ts), as the CDK stack sets it on Lambda. */
+export function localEnvironment(settings: LocalSettings, dynamodbEndpoint: string): Record<string, string> {
+  return {
+    STAGE: 'local',
+    TABLE_NAME: process.env.TABLE_NAME ?? 'sip-registry-local',
+    DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    SIP_DOMAIN_SUFFIX: process.env.SIP_DOMAIN_SUFFIX ?? 'sip.local',
+    PAGE_TOKEN_SECRET: settings.pageTokenSecret,
+    REGISTRAR_SECRETS: process.env.REGISTRAR_SECRETS ?? settings.registrarSecret,
+  };
+}

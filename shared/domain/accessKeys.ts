@@ -1,0 +1,115 @@
+import { config } from '../config.js';
+import { notFound, unauthenticated } from '../errors.js';
+import { formatTimestamp, newId, nowTimestamp } from '../ids.js';
+import * as store from '../store/accessKeys.js';
+import type { PageRequest } from '../store/queryPage.js';
+import { hashSecret, newAccessKeySecret } from './secrets.js';
+
+export interface AccessKeyInput {
+  name?: string;
+  detail?: string;
+  /** Seconds of validity from now; omitted = never expires. */
+  expire?: number;
+}
+
+export interface AccessKeyView {
+  id: string;
+  customer_id: string;
+  name: string;
+  detail: string;
+  tm_expire: string;
+  tm_create: string;
+  tm_update: string;
+  tm_delete: string;
+}
+
+export const toAccessKeyView = (record: store.AccessKeyRecord, tmDelete = ''): AccessKeyView => ({
+  id: record.id,
+  customer_id: record.customer_id,
+  name: record.name,
+  detail: record.detail,
+  tm_expire: record.expire_at ? formatTimestamp(record.expire_at) : '',
+  tm_create: record.tm_create,
+  tm_update: record.tm_update,
+  tm_delete: tmDelete,
+});
+
+export function newAccessKey(customerId: string, input: AccessKeyInput, secret = newAccessKeySecret()) {
+  const record: store.AccessKeyRecord = {
+    id: newId(),
+    customer_id: customerId,
+    name: input.name ?? '',
+    detail: input.detail ?? '',
+    secret_hash: hashSecret(secret),
+    expire_at: input.expire ? Date.now() + input.expire * 1000 : 0,
+    tm_create: nowTimestamp(),
+    tm_update: '',
+  };
+  return { record, secret };
+}
+
+/** Creates a key; the secret is in the result and nowhere else, ever again. */
+export async function createAccessKey(customerId: string, input: AccessKeyInput) {
+  const { record, secret } = newAccessKey(customerId, input);
+  await store.insertAccessKey(record);
+  return { accessKey: toAccessKeyView(record), secret };
+}
+
+export async function listAccessKeys(customerId: string, page: PageRequest) {
+  const result = await store.listAccessKeys(customerId, page);
+  return { items: result.items.map((r) => toAccessKeyView(r)), nextPageToken: result.nextPageToken };
+}
+
+export async function getAccessKey(customerId: string, accessKeyId: string) {
+  const record = await store.getAccessKey(customerId, accessKeyId);
+  if (!record) throw accessKeyNotFound();
+  return toAccessKeyView(record);
+}
+
+export async function deleteAccessKey(customerId: string, accessKeyId: string) {
+  const record = await store.deleteAccessKey(customerId, accessKeyId);
+  if (!record) throw accessKeyNotFound();
+  forgetCachedKey(record.secret_hash);
+  return toAccessKeyView(record, nowTimestamp());
+}
+
+const accessKeyNotFound = () => notFound('ACCESSKEY_NOT_FOUND', 'No access key with this id.');
+
+export interface Caller {
+  customerId: string;
+  accessKeyId: string;
+}
+
+/**
+ * Verified keys are cached briefly per instance so most requests pay no extra round trip
+ * for authentication. Deleting a key evicts it here at once; other instances (other
+ * route functions on AWS) honour the deletion within AUTH_CACHE_SECONDS.
+ */
+const verifiedKeys = new Map<string, { caller: Caller; expireAt: number; cachedUntil: number }>();
+
+function forgetCachedKey(secretHash: string) {
+  verifiedKeys.delete(secretHash);
+}
+
+export async function authenticate(secret: string): Promise<Caller> {
+  const secretHash = hashSecret(secret);
+  const now = Date.now();
+  const cached = verifiedKeys.get(secretHash);
+  if (cached && cached.cachedUntil > now && (cached.expireAt === 0 || cached.expireAt > now)) return cached.caller;
+
+  const lookup = await store.findAccessKeyBySecretHash(secretHash);
+  if (!lookup) {
+    verifiedKeys.delete(secretHash);
+    throw unauthenticated('INVALID_ACCESS_KEY', 'The access key is unknown, deleted or expired.');
+  }
+  if (lookup.expire_at && lookup.expire_at <= now) {
+    throw unauthenticated('ACCESS_KEY_EXPIRED', 'The access key is unknown, deleted or expired.');
+  }
+  const caller = { customerId: lookup.customer_id, accessKeyId: lookup.accesskey_id };
+  const cacheMs = config.authCacheSeconds * 1000;
+  if (cacheMs > 0) {
+    if (verifiedKeys.size > 1000) verifiedKeys.clear();
+    verifiedKeys.set(secretHash, { caller, expireAt: lookup.expire_at, cachedUntil: now + cacheMs });
+  }
+  return caller;
+}

@@ -1,0 +1,52 @@
+import { authenticate } from '../domain/accessKeys.js';
+import { unauthenticated } from '../errors.js';
+import type { AnyRoute } from '../routes/route.js';
+import { verifyRegistrarRequest } from './registrarAuth.js';
+
+export type RequestAuth =
+  | { kind: 'none' }
+  | { kind: 'customer'; customerId: string; accessKeyId: string }
+  | { kind: 'registrar' };
+
+export interface AuthInput {
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  rawBody: Buffer;
+}
+
+/** The one authentication step of every route, chosen by the route's auth kind. */
+export async function authenticateRequest(route: AnyRoute, input: AuthInput): Promise<RequestAuth> {
+  switch (route.auth) {
+    case 'none':
+      return { kind: 'none' };
+    case 'registrar':
+      await verifyRegistrarRequest(input);
+      return { kind: 'registrar' };
+    case 'customer': {
+      const secret = accessKeyFrom(input);
+      if (!secret) {
+        throw unauthenticated(
+          'MISSING_ACCESS_KEY',
+          'Send an access key as ?token=, ?accesskey= or an Authorization: Bearer header.',
+        );
+      }
+      return { kind: 'customer', ...(await authenticate(secret)) };
+    }
+  }
+}
+
+/** The seeds use ?token= and Bearer; VoIPbin also accepts ?accesskey=. */
+function accessKeyFrom({ query, headers }: AuthInput): string | undefined {
+  const authorization = headers.authorization;
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthenticated('MALFORMED_AUTHORIZATION', 'Authorization must be "Bearer <access key>".');
+    return match[1];
+  }
+  for (const name of ['token', 'accesskey']) {
+    const value = query[name];
+    if (Array.isArray(value)) throw unauthenticated('MALFORMED_ACCESS_KEY', `Send ?${name}= once.`);
+    if (value) return value;
+  }
+  return undefined;
+}

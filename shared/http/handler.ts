@@ -1,0 +1,126 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import { ApiError, internalError } from '../errors.js';
+import { logger } from '../log.js';
+import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
+import { authenticateRequest, type RequestAuth } from './auth.js';
+import { readJsonBody } from './body.js';
+import { parseQuery } from './query.js';
+import { Reply, toResult } from './reply.js';
+import { validate } from './validate.js';
+
+export interface ApiRequest<R extends AnyRoute> {
+  params: ParamsOf<R>;
+  query: QueryOf<R>;
+  body: BodyOf<R>;
+  /** The caller's customer id; '' on routes without customer auth. */
+  customerId: string;
+  auth: RequestAuth;
+  requestId: string;
+  /** Raw body bytes, for signature checks. */
+  rawBody: Buffer;
+  event: APIGatewayProxyEventV2;
+}
+
+type ApiContext = Context & { apiRequest?: ApiRequest<AnyRoute> };
+type HandlerFn<R extends AnyRoute> = (request: ApiRequest<R>) => Promise<unknown>;
+
+/**
+ * Wraps a route's function: the same code runs on Lambda and behind the local gateway.
+ * Order: log, then errors into the envelope, then body, auth, validation, then the
+ * function. Its return value is the 200 JSON body unless it is a Reply.
+ */
+export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>) {
+  const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
+    const request = context.apiRequest as unknown as ApiRequest<R>;
+    const result = await fn(request);
+    const reply = result instanceof Reply ? result : Reply.json(200, result);
+    return toResult(reply, request.requestId);
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext>(base)
+    .use(accessLog(route))
+    .use(errorEnvelope())
+    .use(prepareRequest(route));
+}
+
+const requestIdOf = (event: APIGatewayProxyEventV2, context: Context | undefined) =>
+  event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+
+type MiddyRequest = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext>;
+
+function accessLog(route: AnyRoute): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext> {
+  const started = new WeakMap<object, number>();
+  const log = (request: MiddyRequest) => {
+    const startedAt = started.get(request) ?? performance.now();
+    const status = request.response?.statusCode ?? 500;
+    const entry = {
+      request_id: requestIdOf(request.event, request.context),
+      route: `${route.method} ${route.path}`,
+      status,
+      duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
+    };
+    if (status >= 500) logger.error('request', entry);
+    else logger.info('request', entry);
+  };
+  return {
+    before: (request) => {
+      started.set(request, performance.now());
+    },
+    after: log,
+    onError: log,
+  };
+}
+
+function errorEnvelope(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext> {
+  return {
+    onError: (request) => {
+      const requestId = requestIdOf(request.event, request.context);
+      let error = request.error;
+      if (!(error instanceof ApiError)) {
+        // Only the error's name and stack are logged: messages of SDK errors may quote values.
+        logger.error('unhandled error', {
+          request_id: requestId,
+          error_name: error?.name,
+          stack: error?.stack?.split('\n').slice(1, 6).join('\n'),
+        });
+        error = internalError(requestId);
+      }
+      const apiError = error as ApiError;
+      request.response = toResult(Reply.json(apiError.httpStatus, apiError.toBody(requestId), apiError.headers), requestId);
+    },
+  };
+}
+
+function prepareRequest(route: AnyRoute): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext> {
+  return {
+    before: async (request) => {
+      const event = request.event;
+      const requestId = requestIdOf(event, request.context);
+      const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+      const rawQuery = parseQuery(event.rawQueryString);
+      const headers = lowerCaseHeaders(event.headers);
+      // Size and media type are checked before auth: they are cheap and need no secret.
+      const json = readJsonBody(route, rawBody, headers);
+      const auth = await authenticateRequest(route, { query: rawQuery, headers, rawBody });
+      const { token: _t, accesskey: _a, ...query } = rawQuery;
+      request.context.apiRequest = {
+        params: validate('params', route.params as ZodType | undefined, event.pathParameters ?? {}),
+        query: validate('query', route.query as ZodType | undefined, query),
+        body: validate('body', route.body as ZodType | undefined, json),
+        customerId: auth.kind === 'customer' ? auth.customerId : '',
+        auth,
+        requestId,
+        rawBody,
+        event,
+      } as ApiRequest<AnyRoute>;
+    },
+  };
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) result[name.toLowerCase()] = value;
+  return result;
+}

@@ -1,0 +1,16 @@
+import { accessKeyRoutes } from './accessKeys.js';
+import { healthRoutes } from './health.js';
+import type { AnyRoute } from './route.js';
+
+/**
+ * THE route table. CDK builds one function, one API route and one IAM grant per entry;
+ * the local gateway serves from it; the OpenAPI document is generated from it.
+ * Adding a route = one defineRoute entry in an area file + its handler module.
+ */
+export const routes: readonly AnyRoute[] = [
+  ...Object.values(healthRoutes),
+  ...Object.values(accessKeyRoutes),
+];
+
+/** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */
+export const fallbackHandler = 'functions/fallback.ts';

@@ -1,0 +1,53 @@
+import type { ZodType, output } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+/** customer: an access key of a customer; registrar: the stage's registrar secret. */
+export type AuthKind = 'none' | 'customer' | 'registrar';
+/** What the route's function may do to the table; CDK turns it into the IAM grant. */
+export type TableAccess = 'none' | 'read' | 'write';
+/** Resources beyond the table a function needs; CDK wires env and grants for each. */
+export type RouteNeed = 'registrarSecrets' | 'registrarControl';
+
+export interface RouteResponse {
+  description: string;
+  schema?: ZodType;
+}
+
+export interface RouteDef<
+  P extends ZodType | undefined = ZodType | undefined,
+  Q extends ZodType | undefined = ZodType | undefined,
+  B extends ZodType | undefined = ZodType | undefined,
+> {
+  /** Unique, camelCase; names the Lambda function and the OpenAPI operation. */
+  operationId: string;
+  method: HttpMethod;
+  /** API Gateway syntax: /v1.0/extensions/{id} */
+  path: string;
+  /** Handler module, relative to the project root; it exports `handler`. */
+  handler: string;
+  auth: AuthKind;
+  table: TableAccess;
+  needs?: readonly RouteNeed[];
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success responses by HTTP status; errors are the shared envelope. */
+  responses: Record<number, RouteResponse>;
+}
+
+export type AnyRoute = RouteDef<ZodType | undefined, ZodType | undefined, ZodType | undefined>;
+
+type Infer<T> = T extends ZodType ? output<T> : Record<string, never>;
+export type ParamsOf<R> = R extends RouteDef<infer P, ZodType | undefined, ZodType | undefined> ? Infer<P> : never;
+export type QueryOf<R> = R extends RouteDef<ZodType | undefined, infer Q, ZodType | undefined> ? Infer<Q> : never;
+export type BodyOf<R> = R extends RouteDef<ZodType | undefined, ZodType | undefined, infer B> ? Infer<B> : never;
+
+export const defineRoute = <
+  P extends ZodType | undefined = undefined,
+  Q extends ZodType | undefined = undefined,
+  B extends ZodType | undefined = undefined,
+>(
+  route: RouteDef<P, Q, B>,
+): RouteDef<P, Q, B> => route;

@@ -1,0 +1,70 @@
+/**
+ * Every key of the single table is built here and nowhere else. Each item of a tenant
+ * carries the customer id in its partition key (or is a global lookup item that names
+ * its owner), so no access pattern can reach another tenant's data by accident.
+ * docs/data-model.md lists the access patterns these keys serve.
+ */
+export interface Key {
+  PK: string;
+  SK: string;
+}
+
+const LOOKUP = '#LOOKUP';
+
+export const customerKey = (customerId: string): Key => ({ PK: `CUSTOMER#${customerId}`, SK: '#CUSTOMER' });
+
+export const accessKeyKey = (customerId: string, accessKeyId: string): Key => ({
+  PK: `CUSTOMER#${customerId}`,
+  SK: `ACCESSKEY#${accessKeyId}`,
+});
+export const accessKeysPrefix = (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'ACCESSKEY#' });
+/** Global lookup from the SHA-256 of a secret to its key: one GetItem authenticates. */
+export const accessKeyHashKey = (secretHash: string): Key => ({ PK: `ACCESSKEYHASH#${secretHash}`, SK: LOOKUP });
+
+export const domainKey = (customerId: string, domainId: string): Key => ({
+  PK: `CUSTOMER#${customerId}`,
+  SK: `DOMAIN#${domainId}`,
+});
+export const domainsPrefix = (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'DOMAIN#' });
+/** Claims a domain_name platform-wide (realms must be unique). */
+export const domainNameKey = (domainName: string): Key => ({ PK: `DOMAINNAME#${domainName}`, SK: LOOKUP });
+
+/** The extension and its registration bindings share one partition: one Query reads both. */
+export const extensionPartition = (customerId: string, extensionId: string) =>
+  `CUSTOMER#${customerId}#EXTENSION#${extensionId}`;
+export const extensionKey = (customerId: string, extensionId: string): Key => ({
+  PK: extensionPartition(customerId, extensionId),
+  SK: '#EXTENSION',
+});
+/** GSI1 lists a customer's extensions, GSI2 a domain's; both sort by the time-ordered id. */
+export const extensionIndexKeys = (customerId: string, domainId: string, extensionId: string) => ({
+  GSI1PK: `CUSTOMER#${customerId}#EXTENSIONS`,
+  GSI1SK: extensionId,
+  GSI2PK: `CUSTOMER#${customerId}#DOMAIN#${domainId}#EXTENSIONS`,
+  GSI2SK: extensionId,
+});
+export const customerExtensionsIndex = (customerId: string) => ({
+  indexName: 'GSI1' as const,
+  PK: `CUSTOMER#${customerId}#EXTENSIONS`,
+});
+export const domainExtensionsIndex = (customerId: string, domainId: string) => ({
+  indexName: 'GSI2' as const,
+  PK: `CUSTOMER#${customerId}#DOMAIN#${domainId}#EXTENSIONS`,
+});
+
+/** Registrar lookup: (realm, username) to the extension and its digest credentials. */
+export const sipCredentialKey = (realm: string, username: string): Key => ({
+  PK: `SIPUSER#${realm.toLowerCase()}#${username}`,
+  SK: LOOKUP,
+});
+/** direct_hash to the extension; also claims the hash platform-wide. */
+export const directHashKey = (directHash: string): Key => ({ PK: `DIRECTHASH#${directHash}`, SK: LOOKUP });
+
+export const bindingKey = (customerId: string, extensionId: string, registrationId: string): Key => ({
+  PK: extensionPartition(customerId, extensionId),
+  SK: `BINDING#${registrationId}`,
+});
+export const BINDING_PREFIX = 'BINDING#';
+
+/** Fixed item the health check reads: proves the table answers without touching tenant data. */
+export const healthKey: Key = { PK: '#HEALTH', SK: LOOKUP };
