@@ -37,6 +37,30 @@ export const config = {
   get maxBodyBytes(): number {
     return Number(env('MAX_BODY_BYTES') ?? 64 * 1024);
   },
+  /**
+   * Registrar secrets: locally a comma-separated list in REGISTRAR_SECRETS; on AWS the
+   * ARN of a Secrets Manager secret (REGISTRAR_SECRETS_ARN) holding the same list.
+   */
+  get registrarSecrets(): string[] {
+    return (env('REGISTRAR_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  },
+  get registrarSecretsArn(): string | undefined {
+    return env('REGISTRAR_SECRETS_ARN');
+  },
+  /** Where forced unregistrations go (docs/registrar-protocol.md); unset = records only. */
+  get registrarControlUrl(): string | undefined {
+    return env('REGISTRAR_CONTROL_URL');
+  },
+  get registrarControlToken(): string | undefined {
+    return env('REGISTRAR_CONTROL_TOKEN');
+  },
+  get registrarControlTokenArn(): string | undefined {
+    return env('REGISTRAR_CONTROL_TOKEN_ARN');
+  },
+  /** How long ended registrations stay readable as history (TTL = expiry + this). */
+  get registrationRetentionDays(): number {
+    return Number(env('REGISTRATION_RETENTION_DAYS') ?? 7);
+  },
 };
 
 const processPageTokenSecret = crypto.randomUUID();

@@ -12,6 +12,7 @@ export const accessKeyRoutes = {
     handler: 'functions/accesskeys/list.ts',
     auth: 'customer',
     table: 'read',
+    needs: ['pageTokens'],
     summary: "List the caller's access keys, newest first",
     tag,
     query: pageQuery,

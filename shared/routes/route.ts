@@ -5,8 +5,16 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type AuthKind = 'none' | 'customer' | 'registrar';
 /** What the route's function may do to the table; CDK turns it into the IAM grant. */
 export type TableAccess = 'none' | 'read' | 'write';
-/** Resources beyond the table a function needs; CDK wires env and grants for each. */
-export type RouteNeed = 'registrarSecrets' | 'registrarControl';
+/**
+ * What a function needs beyond the table; CDK wires the environment and grants for each
+ * and nothing else, so a function only sees what its route declares.
+ * - sipDomain: SIP_DOMAIN_SUFFIX (realms are derived from it)
+ * - pageTokens: PAGE_TOKEN_SECRET (signs next_page_token)
+ * - registrarSecrets: REGISTRAR_SECRETS_ARN + secretsmanager:GetSecretValue on it
+ * - registrarControl: REGISTRAR_CONTROL_URL + REGISTRAR_CONTROL_TOKEN_ARN (+ read grant)
+ * - retention: REGISTRATION_RETENTION_DAYS
+ */
+export type RouteNeed = 'sipDomain' | 'pageTokens' | 'registrarSecrets' | 'registrarControl' | 'retention';
 
 export interface RouteResponse {
   description: string;
