@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const projectRoot = resolve(import.meta.dirname, '..');
-export const dataDir = resolve(projectRoot, '.data');
+/** LOCAL_DATA_DIR lets tests run a second, throwaway local stack. */
+export const dataDir = resolve(projectRoot, process.env.LOCAL_DATA_DIR ?? '.data');
 
 /**
  * Local-only state kept in the git-ignored .data folder: ids and generated secrets that

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../local/dynamodb.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  port: number;
+}
+
+/** Runs `npm start`'s entry as a real process on its own ports and data folder. */
+async function startLocal(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
+  const port = await freePort();
+  const dynamoPort = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'SILENT',
+      PORT: String(port),
+      DYNAMODB_LOCAL_PORT: String(dynamoPort),
+      LOCAL_DATA_DIR: dataDir,
+      TABLE_NAME: 'sip-registry-local',
+      DYNAMODB_ENDPOINT: '',
+      PAGE_TOKEN_SECRET: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Ctrl-C stops')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up: ${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, output: () => output, port };
+}
+
+async function stopAndCheckNoOrphan(started: Started, signal: NodeJS.Signals) {
+  const javaPid = javaChildOf(started.child.pid!);
+  expect(javaPid, 'DynamoDB Local runs as a child').toBeGreaterThan(0);
+  const exited = new Promise((r) => started.child.once('exit', r));
+  started.child.kill(signal);
+  await exited;
+  const deadline = Date.now() + 10_000;
+  while (alive(javaPid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(alive(javaPid!), 'no orphan java process').toBe(false);
+}
+
+function javaChildOf(pid: number): number | undefined {
+  // setpriv execs java in place, so the java process is a direct child.
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  for (const child of children.map(Number)) {
+    const cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8');
+    if (cmdline.includes('DynamoDBLocal.jar')) {
+      expect(cmdline).toContain('-disableTelemetry');
+      return child;
+    }
+  }
+  return undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('npm start', () => {
+  it('seeds LOCAL_ACCESS_KEY, keeps data across restarts, generated keys persist, and leaves no java behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sip-local-'));
+    dirs.push(dataDir);
+
+    // 1. LOCAL_ACCESS_KEY=k: that secret lists the seeded key.
+    const first = await startLocal(dataDir, { LOCAL_ACCESS_KEY: 'k-local-test' });
+    const listed = await fetch(`http://127.0.0.1:${first.port}/v1.0/accesskeys?token=k-local-test`);
+    expect(listed.status).toBe(200);
+    const keys = ((await listed.json()) as { result: { id: string }[] }).result;
+    expect(keys).toHaveLength(1);
+    const created = await fetch(`http://127.0.0.1:${first.port}/v1.0/accesskeys?token=k-local-test`, {
+      method: 'POST',
+    });
+    expect(created.status).toBe(200);
+    await stopAndCheckNoOrphan(first, 'SIGTERM');
+
+    // 2. Restart without LOCAL_ACCESS_KEY: data persisted, a generated key is printed and works.
+    const second = await startLocal(dataDir);
+    const generated = /Access key\s+(\S+)/.exec(second.output())![1]!;
+    const afterRestart = await fetch(`http://127.0.0.1:${second.port}/v1.0/accesskeys?token=${generated}`);
+    expect(afterRestart.status).toBe(200);
+    expect(((await afterRestart.json()) as { result: unknown[] }).result).toHaveLength(3);
+    await stopAndCheckNoOrphan(second, 'SIGINT');
+
+    // 3. The generated key is kept: the next start prints the same one. A SIGKILLed
+    //    launcher still takes DynamoDB Local with it.
+    const third = await startLocal(dataDir);
+    expect(/Access key\s+(\S+)/.exec(third.output())![1]).toBe(generated);
+    const again = await fetch(`http://127.0.0.1:${third.port}/v1.0/accesskeys?token=k-local-test`);
+    expect(again.status).toBe(200);
+    await stopAndCheckNoOrphan(third, 'SIGKILL');
+  }, 180_000);
+});
