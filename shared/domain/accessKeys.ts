@@ -94,7 +94,8 @@ function forgetCachedKey(secretHash: string) {
 export async function authenticate(secret: string): Promise<Caller> {
   const secretHash = hashSecret(secret);
   const now = Date.now();
-  const cached = verifiedKeys.get(secretHash);
+  const cacheMs = config.authCacheSeconds * 1000;
+  const cached = cacheMs > 0 ? verifiedKeys.get(secretHash) : undefined;
   if (cached && cached.cachedUntil > now && (cached.expireAt === 0 || cached.expireAt > now)) return cached.caller;
 
   const lookup = await store.findAccessKeyBySecretHash(secretHash);
@@ -106,7 +107,6 @@ export async function authenticate(secret: string): Promise<Caller> {
     throw unauthenticated('ACCESS_KEY_EXPIRED', 'The access key is unknown, deleted or expired.');
   }
   const caller = { customerId: lookup.customer_id, accessKeyId: lookup.accesskey_id };
-  const cacheMs = config.authCacheSeconds * 1000;
   if (cacheMs > 0) {
     if (verifiedKeys.size > 1000) verifiedKeys.clear();
     verifiedKeys.set(secretHash, { caller, expireAt: lookup.expire_at, cachedUntil: now + cacheMs });
