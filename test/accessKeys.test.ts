@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 
 const api = useApi();
@@ -33,6 +33,21 @@ describe('authentication', () => {
     expect(deleted.status).toBe(200);
     expect(deleted.body.tm_delete).not.toBe('');
     expectEnvelope(await api.call('GET', '/v1.0/accesskeys', { token: second }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('refuses a key once it has expired, even while it is cached', async () => {
+    const { token } = await newCustomer();
+    const created = await api.call('POST', '/v1.0/accesskeys', { token, body: { expire: 60 } });
+    const shortLived = created.body.token as string;
+    expect((await api.call('GET', '/v1.0/accesskeys', { token: shortLived })).status).toBe(200);
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    try {
+      expectEnvelope(await api.call('GET', '/v1.0/accesskeys', { token: shortLived }), 401, 'UNAUTHENTICATED');
+      expect((await api.call('GET', '/v1.0/accesskeys', { token })).status).toBe(200);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('a key can delete itself and is refused right after', async () => {
