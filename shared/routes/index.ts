@@ -1,4 +1,7 @@
 import { accessKeyRoutes } from './accessKeys.js';
+import { domainRoutes } from './domains.js';
+import { extensionRoutes } from './extensions.js';
+import { docsRoutes } from './docs.js';
 import { healthRoutes } from './health.js';
 import type { AnyRoute } from './route.js';
 
@@ -10,6 +13,9 @@ import type { AnyRoute } from './route.js';
 export const routes: readonly AnyRoute[] = [
   ...Object.values(healthRoutes),
   ...Object.values(accessKeyRoutes),
+  ...Object.values(docsRoutes),
+  ...Object.values(domainRoutes),
+  ...Object.values(extensionRoutes),
 ];
 
 /** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */

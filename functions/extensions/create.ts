@@ -1,0 +1,5 @@
+import { createExtension } from '../../shared/domain/extensions.js';
+import { httpHandler } from '../../shared/http/handler.js';
+import { extensionRoutes } from '../../shared/routes/extensions.js';
+
+export const handler = httpHandler(extensionRoutes.create, ({ customerId, body }) => createExtension(customerId, body));

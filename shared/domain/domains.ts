@@ -1,0 +1,96 @@
+import { config } from '../config.js';
+import { alreadyExists, failedPrecondition, notFound } from '../errors.js';
+import { newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
+import * as store from '../store/domains.js';
+import type { PageRequest } from '../store/queryPage.js';
+
+export interface DomainInput {
+  domain_name: string;
+  name?: string;
+  detail?: string;
+}
+
+export interface DomainView {
+  id: string;
+  customer_id: string;
+  domain_name: string;
+  realm: string;
+  name: string;
+  detail: string;
+  tm_create: string;
+  tm_update: string;
+  tm_delete: string;
+}
+
+export const toDomainView = (record: store.DomainRecord, tmDelete = ''): DomainView => ({
+  id: record.id,
+  customer_id: record.customer_id,
+  domain_name: record.domain_name,
+  realm: record.realm,
+  name: record.name,
+  detail: record.detail,
+  tm_create: record.tm_create,
+  tm_update: record.tm_update,
+  tm_delete: tmDelete,
+});
+
+/** The SIP realm devices of a domain register to. */
+export const realmOf = (domainName: string) => `${domainName}.${config.sipDomainSuffix}`;
+
+export const domainNotFound = () => notFound('DOMAIN_NOT_FOUND', 'No domain with this id.');
+
+/** domain_name is validated by the schema (DNS label); here it is claimed platform-wide. */
+export async function createDomain(customerId: string, input: DomainInput) {
+  const record: store.DomainRecord = {
+    id: newId(),
+    customer_id: customerId,
+    domain_name: input.domain_name,
+    realm: realmOf(input.domain_name),
+    name: input.name ?? '',
+    detail: input.detail ?? '',
+    extension_count: 0,
+    tm_create: nowTimestamp(),
+    tm_update: '',
+  };
+  const outcome = await store.insertDomain(record);
+  if (outcome === 'name-taken') {
+    throw alreadyExists('DOMAIN_NAME_TAKEN', `domain_name "${input.domain_name}" is already in use; choose another.`);
+  }
+  return toDomainView(record);
+}
+
+export async function listDomains(customerId: string, page: PageRequest) {
+  const result = await store.listDomains(customerId, page);
+  return { items: result.items.map((r) => toDomainView(r)), nextPageToken: result.nextPageToken };
+}
+
+/** The record (with realm and extension count) or a 404; ids that cannot exist cost no round trip. */
+export async function requireDomain(customerId: string, domainId: string): Promise<store.DomainRecord> {
+  if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
+  const record = await store.getDomain(customerId, domainId);
+  if (!record) throw domainNotFound();
+  return record;
+}
+
+export async function getDomain(customerId: string, domainId: string) {
+  return toDomainView(await requireDomain(customerId, domainId));
+}
+
+/** Only the fields the body gives change; omitted fields keep their value. */
+export async function updateDomain(customerId: string, domainId: string, changes: { name?: string; detail?: string }) {
+  if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
+  const record = await store.updateDomain(customerId, domainId, { name: changes.name, detail: changes.detail }, nowTimestamp());
+  if (!record) throw domainNotFound();
+  return toDomainView(record);
+}
+
+/** Refused (409 FAILED_PRECONDITION) while the domain has extensions; frees domain_name. */
+export async function deleteDomain(customerId: string, domainId: string) {
+  if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
+  const result = await store.deleteDomain(customerId, domainId);
+  if (result.outcome === 'not-found') throw domainNotFound();
+  if (result.outcome === 'has-extensions') {
+    throw failedPrecondition('DOMAIN_HAS_EXTENSIONS', 'The domain still has extensions; delete them first.');
+  }
+  return toDomainView(result.record, nowTimestamp());
+}

@@ -1,0 +1,245 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { alreadyExists, invalidArgument, notFound } from '../errors.js';
+import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
+import * as store from '../store/extensions.js';
+import type { PageRequest } from '../store/queryPage.js';
+import { domainNotFound, requireDomain } from './domains.js';
+
+export interface ExtensionInput {
+  name?: string;
+  detail?: string;
+  domain_id: string;
+  extension: string;
+  password?: string;
+}
+
+export interface ExtensionChanges {
+  name?: string;
+  detail?: string;
+  password?: string;
+}
+
+/** The seed's extension object (customer_id replaces the seed's older user_id). */
+export interface ExtensionView {
+  id: string;
+  customer_id: string;
+  name: string;
+  detail: string;
+  domain_id: string;
+  extension: string;
+  password: string;
+  direct_hash: string;
+  tm_create: string;
+  tm_update: string;
+  tm_delete: string;
+}
+
+export const toExtensionView = (record: store.ExtensionRecord, tmDelete = ''): ExtensionView => ({
+  id: record.id,
+  customer_id: record.customer_id,
+  name: record.name,
+  detail: record.detail,
+  domain_id: record.domain_id,
+  extension: record.extension,
+  password: record.password,
+  direct_hash: record.direct_hash,
+  tm_create: record.tm_create,
+  tm_update: record.tm_update,
+  tm_delete: tmDelete,
+});
+
+export const extensionNotFound = () => notFound('EXTENSION_NOT_FOUND', 'No extension with this id.');
+
+// ---------------------------------------------------------------------------------------
+// Secrets: passwords, digest HA1, direct hashes
+
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 128;
+const GENERATED_PASSWORD_LENGTH = 24;
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Why a password is refused, or undefined when it is acceptable for this extension. */
+export function passwordProblem(password: string, extension: string): string | undefined {
+  const problems: string[] = [];
+  if (password.length < PASSWORD_MIN_LENGTH) problems.push(`be at least ${PASSWORD_MIN_LENGTH} characters long`);
+  if (password.length > PASSWORD_MAX_LENGTH) problems.push(`be at most ${PASSWORD_MAX_LENGTH} characters long`);
+  if (!/^[\x21-\x7e]*$/.test(password)) problems.push('use printable ASCII characters only, no spaces');
+  if (!/[A-Za-z]/.test(password) || !/[0-9]/.test(password)) problems.push('contain both letters and digits');
+  if (extension && password.toLowerCase().includes(extension.toLowerCase())) {
+    problems.push('not contain the extension number');
+  }
+  return problems.length ? `password must ${problems.join(', and ')}.` : undefined;
+}
+
+/** 24 letters and digits from the CSPRNG (about 143 bits), satisfying passwordProblem. */
+export function generatePassword(extension: string): string {
+  for (;;) {
+    let password = '';
+    while (password.length < GENERATED_PASSWORD_LENGTH) {
+      for (const byte of randomBytes(32)) {
+        // 248 = 4 * 62: rejecting larger bytes keeps every character equally likely.
+        if (byte < 248 && password.length < GENERATED_PASSWORD_LENGTH) password += ALPHANUMERIC[byte % 62];
+      }
+    }
+    if (!passwordProblem(password, extension)) return password;
+  }
+}
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+/** RFC 2617 HA1 for `username` in `realm`, and Kamailio's ha1b (username@realm form). */
+export function computeHa1(username: string, realm: string, password: string) {
+  return {
+    ha1: md5(`${username}:${realm}:${password}`),
+    ha1b: md5(`${username}@${realm}:${realm}:${password}`),
+  };
+}
+
+/** 12 lowercase hex characters from 6 CSPRNG bytes, as VoIPbin's. */
+export const newDirectHash = (): string => randomBytes(6).toString('hex');
+
+// ---------------------------------------------------------------------------------------
+// Operations
+
+const DIRECT_HASH_ATTEMPTS = 5;
+
+function checkPassword(password: string, extension: string) {
+  const problem = passwordProblem(password, extension);
+  if (problem) throw invalidArgument('INVALID_PASSWORD', problem);
+}
+
+export interface CreateOptions {
+  /** Epoch ms; tests inject a fixed clock to make many extensions share tm_create. */
+  clock?: () => number;
+}
+
+/**
+ * Two round trips: a GetItem of the domain (the credential item's key needs the realm,
+ * which only the domain item knows), then one transaction (see store.insertExtension).
+ * The password is returned as given or generated; the registrar gets only its HA1s.
+ */
+export async function createExtension(customerId: string, input: ExtensionInput, options: CreateOptions = {}) {
+  if (input.password !== undefined) checkPassword(input.password, input.extension);
+  const domain = await requireDomain(customerId, input.domain_id);
+  const clock = options.clock ?? Date.now;
+  const password = input.password ?? generatePassword(input.extension);
+  const ha1 = computeHa1(input.extension, domain.realm, password);
+
+  for (let attempt = 1; ; attempt++) {
+    const now = clock();
+    const record: store.ExtensionRecord = {
+      id: newId(now),
+      customer_id: customerId,
+      name: input.name ?? '',
+      detail: input.detail ?? '',
+      domain_id: domain.id,
+      extension: input.extension,
+      password,
+      direct_hash: newDirectHash(),
+      realm: domain.realm,
+      tm_create: formatTimestamp(now),
+      tm_update: '',
+    };
+    const outcome = await store.insertExtension(record, ha1);
+    if (outcome === 'ok') return toExtensionView(record);
+    if (outcome === 'domain-not-found') throw domainNotFound();
+    if (outcome === 'extension-taken') {
+      throw alreadyExists(
+        'EXTENSION_ALREADY_EXISTS',
+        `Extension "${input.extension}" already exists in this domain; choose another number.`,
+      );
+    }
+    // direct-hash-taken: 48 random bits collided with another extension's; draw again.
+    if (attempt >= DIRECT_HASH_ATTEMPTS) throw new Error('direct_hash kept colliding');
+  }
+}
+
+/** The stored record or a 404; ids that cannot exist cost no round trip. */
+export async function requireExtension(customerId: string, extensionId: string): Promise<store.ExtensionRecord> {
+  if (!UUID_PATTERN.test(extensionId)) throw extensionNotFound();
+  const record = await store.getExtension(customerId, extensionId);
+  if (!record) throw extensionNotFound();
+  return record;
+}
+
+export async function getExtension(customerId: string, extensionId: string) {
+  return toExtensionView(await requireExtension(customerId, extensionId));
+}
+
+/**
+ * All the caller's extensions, or one domain's. A domain_id that is unknown, malformed
+ * or another customer's gives an empty list (never revealing whether it exists).
+ */
+export async function listExtensions(customerId: string, domainId: string | undefined, page: PageRequest) {
+  if (domainId !== undefined && !UUID_PATTERN.test(domainId)) return { items: [], nextPageToken: '' };
+  const result = await store.listExtensions(customerId, domainId, page);
+  return { items: result.items.map((r) => toExtensionView(r)), nextPageToken: result.nextPageToken };
+}
+
+/**
+ * Only given fields change (VoIPbin blanks an omitted password; we do not).
+ * Without a password: one UpdateItem. With one: a GetItem (the password rule needs the
+ * extension number, the credential item's key needs realm and number) and then one
+ * transaction rewriting the password and the HA1s together.
+ */
+export async function updateExtension(customerId: string, extensionId: string, changes: ExtensionChanges) {
+  if (!UUID_PATTERN.test(extensionId)) throw extensionNotFound();
+  const tmUpdate = nowTimestamp();
+  const fields = { name: changes.name, detail: changes.detail };
+  if (changes.password === undefined) {
+    const record = await store.updateExtensionFields(customerId, extensionId, fields, tmUpdate);
+    if (!record) throw extensionNotFound();
+    return toExtensionView(record);
+  }
+  const existing = await requireExtension(customerId, extensionId);
+  checkPassword(changes.password, existing.extension);
+  const ha1 = computeHa1(existing.extension, existing.realm, changes.password);
+  const ok = await store.updateExtensionWithPassword(existing, { ...fields, password: changes.password }, ha1, tmUpdate);
+  if (!ok) throw extensionNotFound();
+  const updated: store.ExtensionRecord = {
+    ...existing,
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.detail !== undefined ? { detail: changes.detail } : {}),
+    password: changes.password,
+    tm_update: tmUpdate,
+  };
+  return toExtensionView(updated);
+}
+
+const RACE_ATTEMPTS = 5;
+
+/**
+ * Replaces direct_hash; the old one resolves to nothing from the commit on. A GetItem
+ * first: the old hash's claim item is keyed by the hash only the extension knows.
+ */
+export async function regenerateDirectHash(customerId: string, extensionId: string) {
+  for (let attempt = 1; attempt <= RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS; attempt++) {
+    const existing = await requireExtension(customerId, extensionId);
+    const newHash = newDirectHash();
+    const tmUpdate = nowTimestamp();
+    const outcome = await store.replaceDirectHash(existing, newHash, tmUpdate);
+    if (outcome === 'ok') return toExtensionView({ ...existing, direct_hash: newHash, tm_update: tmUpdate });
+    // 'changed': deleted or regenerated concurrently; 'direct-hash-taken': collision.
+    // Either way read again (a deleted extension then answers 404).
+  }
+  throw new Error('direct_hash regenerate kept racing');
+}
+
+/**
+ * Deletes the extension with everything that hangs off it, in one transaction: the
+ * extension item, its SIP credential item (the registrar refuses it at once), its
+ * direct-hash claim, and the domain's extension count. The number is free again right
+ * after. A GetItem first: the credential and direct-hash items are keyed by values
+ * (realm, number, hash) that only the extension item holds.
+ * Registration bindings (extensionPartition, SK BINDING#…) belong in the same
+ * transaction: pass their Delete items as `extra` to store.deleteExtensionItems.
+ */
+export async function deleteExtension(customerId: string, extensionId: string) {
+  for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
+    const existing = await requireExtension(customerId, extensionId);
+    const outcome = await store.deleteExtensionItems(existing);
+    if (outcome === 'ok') return toExtensionView(existing, nowTimestamp());
+    // 'changed': a regenerate or delete raced in; read again (gone = 404).
+  }
+  throw new Error('extension delete kept racing');
+}
