@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ensureTable } from '../shared/table/ensure.js';
 import { newId } from '../shared/ids.js';
 import { JavaMissingError, freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
+import { createDocsRoutes } from './docs.js';
 import { createGateway } from './gateway.js';
 import { seedLocalCustomer } from './seed.js';
 import { dataDir, loadLocalSettings, localEnvironment } from './settings.js';
@@ -45,7 +46,7 @@ async function main() {
     const table = await ensureTable(client, process.env.TABLE_NAME!);
     const accessKey = await seedLocalCustomer(settings, process.env.LOCAL_ACCESS_KEY || undefined);
 
-    server = createGateway();
+    server = createGateway({ extraRoutes: createDocsRoutes() });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(port, host, () => resolveListen());

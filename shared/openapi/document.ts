@@ -1,0 +1,314 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { ZodObject, ZodType } from 'zod';
+import * as z from 'zod';
+import type { AnyRoute } from '../routes/route.js';
+import { errorEnvelope } from '../schemas/common.js';
+import { operationExamples, type OperationExample } from './examples.js';
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/** The parts of generated parameters that polishParameters touches. */
+interface SchemaLike {
+  type?: string | string[];
+  anyOf?: SchemaLike[];
+  oneOf?: SchemaLike[];
+}
+interface ParameterLike {
+  name: string;
+  in: string;
+  schema?: SchemaLike;
+  style?: string;
+  explode?: boolean;
+  example?: unknown;
+}
+
+export const API_TITLE = 'SIP registry API';
+export const API_VERSION = '1.0';
+
+/** Security scheme names, as they appear in components.securitySchemes. */
+export const securitySchemeNames = {
+  token: 'accessKeyToken',
+  accesskey: 'accessKeyQuery',
+  bearer: 'accessKeyBearer',
+  registrar: 'registrarSecret',
+  registrarSignature: 'registrarSignature',
+} as const;
+
+/** The error responses, one component each; operations $ref the ones that apply. */
+const ERROR_RESPONSES: Record<number, { name: string; description: string; example: [string, string, string] }> = {
+  400: {
+    name: 'InvalidArgument',
+    description: 'Invalid input (INVALID_ARGUMENT): a query parameter or the body does not match its schema, or the body is not JSON.',
+    example: ['INVALID_ARGUMENT', 'INVALID_BODY', 'name: Invalid input: expected string, received number'],
+  },
+  401: {
+    name: 'Unauthenticated',
+    description: 'Missing or invalid credentials (UNAUTHENTICATED).',
+    example: ['UNAUTHENTICATED', 'MISSING_ACCESS_KEY', 'Send an access key as ?token=, ?accesskey= or an Authorization: Bearer header.'],
+  },
+  404: {
+    name: 'NotFound',
+    description: 'Nothing exists at this path for the caller (NOT_FOUND).',
+    example: ['NOT_FOUND', 'NOT_FOUND', 'Nothing exists at this path.'],
+  },
+  405: {
+    name: 'MethodNotAllowed',
+    description: 'The path exists with other methods, listed in the Allow header (METHOD_NOT_ALLOWED).',
+    example: ['METHOD_NOT_ALLOWED', 'METHOD_NOT_ALLOWED', 'Use GET, POST on this path.'],
+  },
+  409: {
+    name: 'Conflict',
+    description: 'Conflicts with the current state (ALREADY_EXISTS or FAILED_PRECONDITION).',
+    example: ['ALREADY_EXISTS', 'ALREADY_EXISTS', 'The resource already exists.'],
+  },
+  413: {
+    name: 'PayloadTooLarge',
+    description: 'The body is larger than the API accepts (PAYLOAD_TOO_LARGE).',
+    example: ['PAYLOAD_TOO_LARGE', 'BODY_TOO_LARGE', 'The body exceeds 65536 bytes.'],
+  },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'The body is not sent as Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE).',
+    example: ['UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_CONTENT_TYPE', 'Send the body as Content-Type: application/json.'],
+  },
+  500: {
+    name: 'Internal',
+    description: 'Unexpected failure (INTERNAL); quote the request id when reporting it.',
+    example: ['INTERNAL', 'INTERNAL_ERROR', 'Internal error; quote request id 3f1c2a9e-2b7d-4c55-9d0e-8f6a1b2c3d4e when reporting it.'],
+  },
+  502: {
+    name: 'BadGateway',
+    description: 'The SIP registrar answered with an error (BAD_GATEWAY); nothing was changed.',
+    example: ['BAD_GATEWAY', 'REGISTRAR_FAILED', 'The SIP registrar did not accept the request.'],
+  },
+  503: {
+    name: 'Unavailable',
+    description: 'A dependency (the table or the SIP registrar) is unavailable (UNAVAILABLE); retry later.',
+    example: ['UNAVAILABLE', 'UNAVAILABLE', 'A dependency is unavailable; retry later.'],
+  },
+};
+
+/**
+ * The error statuses an operation documents, derived from what the shared request
+ * pipeline (shared/http/*) can answer for a route of this shape:
+ * - 400 when it takes a query or a body (path parameters that do not parse are a 404);
+ * - 401 when it needs credentials;
+ * - 404 when its path has parameters, and for registrar routes (unknown user or AOR);
+ * - 409 for customer routes that write (duplicates, or state that forbids the change);
+ * - 413 / 415 when it takes a JSON body;
+ * - 502 when it talks to the registrar's control channel;
+ * - 503 when it depends on the table or on the registrar;
+ * - 500 always.
+ * 405 (another method on a known path) is answered by the API's fallback, not by an
+ * operation: it is described once in the document's description.
+ */
+export function documentedErrorStatuses(route: AnyRoute): number[] {
+  const statuses = new Set<number>([500]);
+  if (route.query || route.body) statuses.add(400);
+  if (route.auth !== 'none') statuses.add(401);
+  if (route.params || route.path.includes('{') || route.auth === 'registrar') statuses.add(404);
+  if (route.auth === 'customer' && route.table === 'write') statuses.add(409);
+  if (route.body) {
+    statuses.add(413);
+    statuses.add(415);
+  }
+  if (route.needs?.includes('registrarControl')) statuses.add(502);
+  if (route.table !== 'none' || route.needs?.some((n) => n === 'registrarControl' || n === 'registrarSecrets')) {
+    statuses.add(503);
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** A registrar route that takes a body is the signed webhook (docs/registrar-protocol.md). */
+export const isSignedRegistrarRoute = (route: AnyRoute) => route.auth === 'registrar' && route.body !== undefined;
+
+const registrarSignatureHeaders = z.object({
+  'X-Registrar-Timestamp': z
+    .string()
+    .regex(/^\d+$/)
+    .meta({ description: 'Unix seconds when the registrar signed; more than 300 s away from now is refused (401).', example: '1764000000' }),
+  'X-Registrar-Signature': z.string().meta({
+    description:
+      'base64url (no padding) of HMAC-SHA256(registrar secret, timestamp + "." + raw body); any configured secret is accepted.',
+    example: 'n0Yh6u8iV1s2ZkqW3xTq9m5G0aQpJrL7eC4dB2fH1oY',
+  }),
+});
+
+function securityOf(route: AnyRoute): RouteConfig['security'] {
+  switch (route.auth) {
+    case 'none':
+      return [];
+    case 'customer':
+      return [
+        { [securitySchemeNames.token]: [] },
+        { [securitySchemeNames.accesskey]: [] },
+        { [securitySchemeNames.bearer]: [] },
+      ];
+    case 'registrar':
+      return isSignedRegistrarRoute(route)
+        ? [{ [securitySchemeNames.registrarSignature]: [] }]
+        : [{ [securitySchemeNames.registrar]: [] }];
+  }
+}
+
+const errorSchema = errorEnvelope.meta({ id: 'Error', description: 'The one error envelope of the API.' });
+
+function successResponses(route: AnyRoute, example: OperationExample | undefined): Record<string, ResponseConfig> {
+  const out: Record<string, ResponseConfig> = {};
+  for (const [status, response] of Object.entries(route.responses)) {
+    const exampleBody = example?.response && (example.responseStatus ?? 200) === Number(status) ? example.response : undefined;
+    out[status] = response.schema
+      ? {
+          description: response.description,
+          content: {
+            'application/json': {
+              schema: response.schema,
+              ...(exampleBody !== undefined ? { example: exampleBody } : {}),
+            },
+          },
+        }
+      : { description: response.description };
+  }
+  return out;
+}
+
+const DESCRIPTION = [
+  'Generated from the route table (`shared/routes/index.ts`) and the zod schemas the handlers validate with.',
+  '',
+  'Customer routes take an access key as `?token=`, `?accesskey=` or `Authorization: Bearer <key>`.',
+  'Registrar routes take the stage\'s registrar secret (see docs/registrar-protocol.md).',
+  '',
+  'Every error is the envelope `{"error":{"status","reason","message","request_id"}}`.',
+  'A path that exists with another method answers 405 METHOD_NOT_ALLOWED with an `Allow` header;',
+  'an unknown path answers 404 ROUTE_NOT_FOUND.',
+].join('\n');
+
+/**
+ * The OpenAPI 3.1 document of a route table. Pure: the same table gives the same document.
+ * Only the generic shape of a route is read, so new routes need no change here.
+ */
+export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', securitySchemeNames.token, {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: "A customer's access key as ?token=.",
+  });
+  registry.registerComponent('securitySchemes', securitySchemeNames.accesskey, {
+    type: 'apiKey',
+    in: 'query',
+    name: 'accesskey',
+    description: "A customer's access key as ?accesskey=.",
+  });
+  registry.registerComponent('securitySchemes', securitySchemeNames.bearer, {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A customer's access key as Authorization: Bearer <key>.",
+  });
+  registry.registerComponent('securitySchemes', securitySchemeNames.registrar, {
+    type: 'http',
+    scheme: 'bearer',
+    description: "The stage's registrar secret as Authorization: Bearer <secret> (used by the SIP registrar only).",
+  });
+  registry.registerComponent('securitySchemes', securitySchemeNames.registrarSignature, {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Registrar-Signature',
+    description:
+      'HMAC-SHA256 with a registrar secret over `X-Registrar-Timestamp + "." + raw body`, base64url without padding; ' +
+      'see docs/registrar-protocol.md. Used by the SIP registrar only.',
+  });
+
+  for (const { name, description, example } of Object.values(ERROR_RESPONSES)) {
+    const [status, reason, message] = example;
+    registry.registerComponent('responses', name, {
+      description,
+      ...(name === 'MethodNotAllowed'
+        ? { headers: { Allow: { description: 'The methods the path accepts', schema: { type: 'string' } } } }
+        : {}),
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/Error' },
+          example: { error: { status, reason, message, request_id: '3f1c2a9e-2b7d-4c55-9d0e-8f6a1b2c3d4e' } },
+        },
+      },
+    });
+  }
+
+  const seen = new Set<string>();
+  for (const route of routes) {
+    if (seen.has(route.operationId)) throw new Error(`duplicate operationId ${route.operationId}`);
+    seen.add(route.operationId);
+    const example = operationExamples[route.operationId];
+    const responses: Record<string, ResponseConfig> = successResponses(route, example);
+    for (const status of documentedErrorStatuses(route)) {
+      responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]!.name}` } as ResponseConfig;
+    }
+
+    registry.registerPath({
+      method: route.method.toLowerCase() as RouteConfig['method'],
+      path: route.path,
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      security: securityOf(route),
+      request: {
+        ...(route.params ? { params: route.params as ZodObject } : {}),
+        ...(route.query ? { query: route.query as ZodObject } : {}),
+        ...(isSignedRegistrarRoute(route) ? { headers: registrarSignatureHeaders } : {}),
+        ...(route.body
+          ? {
+              body: {
+                required: true,
+                content: {
+                  'application/json': {
+                    schema: route.body as ZodType,
+                    ...(example?.request !== undefined ? { example: example.request } : {}),
+                  },
+                },
+              },
+            }
+          : {}),
+      },
+      responses,
+    });
+  }
+
+  // The envelope is referenced from raw response components, so it is passed in by itself.
+  const document = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: errorSchema }]).generateDocument({
+    openapi: '3.1.0',
+    info: { title: API_TITLE, version: API_VERSION, description: DESCRIPTION },
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+  });
+  for (const route of routes) polishParameters(document, route, operationExamples[route.operationId]);
+  return document;
+}
+
+/**
+ * What the generator cannot know from zod alone: a query value is never null (z.coerce
+ * marks it nullable), a repeated query parameter (?extension_id=A&extension_id=B) is a
+ * form-exploded array, and parameter examples from examples.ts.
+ */
+function polishParameters(document: OpenApiDocument, route: AnyRoute, example: OperationExample | undefined) {
+  const operation = document.paths?.[route.path]?.[route.method.toLowerCase() as 'get'];
+  for (const parameter of (operation?.parameters ?? []) as ParameterLike[]) {
+    const schema = parameter.schema;
+    if (schema && Array.isArray(schema.type) && schema.type.includes('null') && parameter.in !== 'header') {
+      const types = schema.type.filter((t) => t !== 'null');
+      schema.type = types.length === 1 ? types[0] : types;
+    }
+    if (parameter.in === 'query' && schema && acceptsArray(schema)) {
+      parameter.style = 'form';
+      parameter.explode = true;
+    }
+    const value =
+      parameter.in === 'path' ? example?.params?.[parameter.name] : parameter.in === 'query' ? example?.query?.[parameter.name] : undefined;
+    if (value !== undefined) parameter.example = value;
+  }
+}
+
+function acceptsArray(schema: SchemaLike): boolean {
+  if (schema.type === 'array' || (Array.isArray(schema.type) && schema.type.includes('array'))) return true;
+  return [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].some(acceptsArray);
+}
