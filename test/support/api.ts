@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
 import { createGateway } from '../../local/gateway.js';
 import { createCustomer } from '../../shared/domain/customers.js';
+import { assertContract } from './contract.js';
 
 export interface CallOptions {
   /** Sent as ?token= unless `auth` says otherwise. */
@@ -59,7 +60,10 @@ export function useApi() {
     } catch {
       parsed = text;
     }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    const result = { status: response.status, headers: response.headers, body: parsed as T, text };
+    // Contract test: every reply must match what the OpenAPI document says (test/support/contract.ts).
+    assertContract(method, url.pathname, result);
+    return result;
   }
 
   return {
