@@ -1,0 +1,122 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { HttpMethod } from '../shared/routes/route.js';
+import type { StageConfig } from './stageConfig.js';
+
+export interface ApiRoute {
+  operationId: string;
+  method: HttpMethod;
+  path: string;
+  fn: lambda.IFunction;
+}
+
+/** One JSON line per request; no query string, headers or bodies (they carry credentials). */
+const accessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+};
+
+const corsMethods: Record<HttpMethod, apigw.CorsHttpMethod> = {
+  GET: apigw.CorsHttpMethod.GET,
+  POST: apigw.CorsHttpMethod.POST,
+  PUT: apigw.CorsHttpMethod.PUT,
+  DELETE: apigw.CorsHttpMethod.DELETE,
+};
+
+/**
+ * The HTTP API: exactly one route per route-table entry, plus `$default` answering 404/405
+ * from the fallback function. Throttling, CORS and the custom domain come from the stage.
+ */
+export class RegistryApi extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  /** Base URL without a trailing slash (the custom domain when the stage has one). */
+  readonly url: string;
+  readonly customDomain?: apigw.DomainName;
+
+  constructor(scope: Construct, id: string, props: { stage: StageConfig; routes: ApiRoute[]; fallback: lambda.IFunction }) {
+    super(scope, id);
+    const { stage, routes } = props;
+    const methods = [...new Set(routes.map((r) => r.method))].map((m) => corsMethods[m]);
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: stage.stackName,
+      description: `SIP registry API (${stage.stage})`,
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', props.fallback),
+      corsPreflight:
+        stage.corsAllowedOrigins.length > 0
+          ? {
+              allowOrigins: stage.corsAllowedOrigins,
+              allowMethods: methods,
+              allowHeaders: ['content-type', 'authorization'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+    });
+
+    for (const route of routes) {
+      new apigw.HttpRoute(this, `${route.operationId}Route`, {
+        httpApi: this.httpApi,
+        routeKey: apigw.HttpRouteKey.with(route.path, apigw.HttpMethod[route.method]),
+        integration: new HttpLambdaIntegration(`${route.operationId}Integration`, route.fn, {
+          payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+        }),
+      });
+    }
+
+    if (stage.customDomain) {
+      this.customDomain = new apigw.DomainName(this, 'Domain', {
+        domainName: stage.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', stage.customDomain.certificateArn),
+      });
+    }
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: stage.logRetentionDays as logs.RetentionDays,
+      removalPolicy: stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: stage.throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+      domainMapping: this.customDomain ? { domainName: this.customDomain } : undefined,
+    });
+
+    this.url = this.customDomain ? `https://${stage.customDomain?.domainName}` : this.httpApi.apiEndpoint;
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Authorization happens in each function: customer routes check the caller\'s access key (hashed in the table), registrar routes an HMAC signature with the registrar secret, health is public by design.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'No Cognito user pool: API clients authenticate with per-customer access keys, not end-user logins.',
+    });
+  }
+}

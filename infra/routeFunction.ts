@@ -1,0 +1,116 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { indexArns } from './table.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** ESM bundles still meet packages that call require(): give them one. */
+const requireBanner =
+  "import { createRequire as __sipCreateRequire } from 'node:module'; const require = __sipCreateRequire(import.meta.url);";
+
+export interface RouteFunctionProps {
+  /** Handler module relative to the project root (it exports `handler`). */
+  handler: string;
+  description: string;
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One route's Lambda function with its own log group (retention per stage), its own role
+ * (no managed policies: it may write only its log group and traces) and X-Ray tracing.
+ * Grants beyond that come from `bindTable` and the route's needs.
+ */
+export class RouteFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: RouteFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.handler}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(projectRoot, props.handler),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: props.environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: false,
+        bundleAwsSDK: true,
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        banner: requireBanner,
+        tsconfig: path.join(projectRoot, 'tsconfig.json'),
+      },
+    });
+  }
+}
+
+export type TableBinding = 'read' | 'write';
+
+export const tableReadActions = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+/** TransactWriteItems is authorized by these item-level actions. */
+export const tableWriteActions = [
+  ...tableReadActions,
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/** Grants exactly the item actions a route's table access allows, on the table and its indexes. */
+export function bindTable(fn: RouteFunction, table: dynamodb.ITable, access: TableBinding): void {
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...(access === 'write' ? tableWriteActions : tableReadActions)],
+      resources: [table.tableArn, ...indexArns(table)],
+    }),
+  );
+  fn.fn.addEnvironment('TABLE_NAME', table.tableName);
+}
+
+/** secretsmanager:GetSecretValue on one secret, nothing else. */
+export function bindSecretRead(fn: RouteFunction, secretArn: string): void {
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+  );
+}

@@ -1,0 +1,100 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { fallbackHandler, routes } from '../shared/routes/index.js';
+import type { AnyRoute } from '../shared/routes/route.js';
+import { RegistryApi } from './api.js';
+import { Monitoring } from './monitoring.js';
+import { RouteFunction } from './routeFunction.js';
+import { baseEnvironment, wireRoute } from './routeWiring.js';
+import { StageSecrets } from './secrets.js';
+import type { StageConfig } from './stageConfig.js';
+import { registryTable } from './table.js';
+
+/** docs/registrar-protocol.md: what Kamailio calls. */
+export const registrarPaths = {
+  credentials: '/v1.0/registrar/credentials',
+  webhook: '/v1.0/registrar/webhook',
+} as const;
+
+export const fallbackFunctionId = 'fallback';
+
+export interface SipRegistryStackProps extends StackProps {
+  stage: StageConfig;
+  /** Defaults to THE route table; tests may pass their own. */
+  routes?: readonly AnyRoute[];
+}
+
+/**
+ * Everything of one stage: table, secrets, one function per route (plus the fallback),
+ * the HTTP API, alarms and dashboard. Derived from the route table; nothing here names a route.
+ */
+export class SipRegistryStack extends Stack {
+  readonly functions = new Map<string, RouteFunction>();
+
+  constructor(scope: Construct, id: string, props: SipRegistryStackProps) {
+    super(scope, id, { ...props, description: `SIP registry (${props.stage.stage})` });
+    const { stage } = props;
+    const routeTable = props.routes ?? routes;
+    assertUniqueOperationIds(routeTable);
+
+    const table = registryTable(this, stage);
+    const secrets = new StageSecrets(this, 'Secrets', stage);
+    const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const newFunction = (id: string, handler: string, description: string) => {
+      const fn = new RouteFunction(this, id, {
+        handler,
+        description,
+        environment: baseEnvironment(stage),
+        logRetention: stage.logRetentionDays as logs.RetentionDays,
+        removalPolicy,
+      });
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords): X-Ray has no resource-level permissions, so its actions need Resource "*". Table, log and secret grants name their resources.',
+      });
+      this.functions.set(id, fn);
+      return fn;
+    };
+
+    const apiRoutes = routeTable.map((route) => {
+      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`);
+      wireRoute(fn, route, { stage, table, secrets });
+      return { operationId: route.operationId, method: route.method, path: route.path, fn: fn.fn };
+    });
+    const fallback = newFunction(fallbackFunctionId, fallbackHandler, 'Unknown route or method: 404/405');
+
+    const api = new RegistryApi(this, 'Api', { stage, routes: apiRoutes, fallback: fallback.fn });
+
+    new Monitoring(this, 'Monitoring', {
+      stage,
+      api,
+      table,
+      functions: [...this.functions].map(([name, fn]) => ({ name, fn })),
+      signatureCheckers: routeTable
+        .filter((r) => r.needs?.includes('registrarSecrets'))
+        .map((r) => this.functions.get(r.operationId) as RouteFunction),
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('ApiUrl', api.url, 'Base URL of the API');
+    output('ExecuteApiUrl', api.httpApi.apiEndpoint, 'The execute-api endpoint (works before DNS of a custom domain)');
+    output('TableName', table.tableName, 'The DynamoDB table');
+    output('RegistrarCredentialsUrl', `${api.url}${registrarPaths.credentials}`, 'Kamailio: credential lookup URL');
+    output('RegistrarWebhookUrl', `${api.url}${registrarPaths.webhook}`, 'Kamailio: registration webhook URL');
+    output('RegistrarSecretArn', secrets.registrar.secretArn, 'Secret holding the comma-separated registrar secrets');
+    if (api.customDomain) {
+      output('CustomDomainTarget', api.customDomain.regionalDomainName, 'CNAME/alias target for the custom domain');
+    }
+  }
+}
+
+function assertUniqueOperationIds(routeTable: readonly AnyRoute[]): void {
+  const seen = new Set<string>([fallbackFunctionId]);
+  for (const route of routeTable) {
+    if (seen.has(route.operationId)) throw new Error(`Duplicate or reserved operationId "${route.operationId}" in the route table`);
+    seen.add(route.operationId);
+  }
+}

@@ -1,0 +1,86 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as z from 'zod';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const allowedRetentionDays = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'a complete Secrets Manager secret ARN (with its 6-character suffix)');
+
+const stageSchema = z
+  .object({
+    /** CloudFormation stack name; default SipRegistry-<stage>. */
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).optional(),
+    /** DynamoDB table name; default sip-registry-<stage>. */
+    tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).optional(),
+    /** Realms are `<domain_name>.<sipDomainSuffix>`. */
+    sipDomainSuffix: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'a DNS name'),
+    /** destroy: everything goes with the stack; retain: table, logs and secrets stay, table is deletion-protected. */
+    removalPolicy: z.enum(['destroy', 'retain']),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => allowedRetentionDays.includes(d), `one of ${allowedRetentionDays.join(', ')}`),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    throttle: z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }),
+    /** An existing secret holding the comma-separated registrar secrets; absent = the stack creates one. */
+    registrarSecretArn: secretArn.optional(),
+    customDomain: z.object({ domainName: z.string().min(3), certificateArn: z.string().startsWith('arn:') }).optional(),
+    /** Where forced unregistrations go; absent = no route gets the control endpoint. */
+    registrarControl: z
+      .object({
+        url: z.url({ protocol: /^https?$/ }),
+        /** Secret holding the control token; absent = the stack creates one. */
+        tokenSecretArn: secretArn.optional(),
+      })
+      .optional(),
+    corsAllowedOrigins: z.array(z.string().min(1)).default([]),
+    alarms: z
+      .object({
+        /** Publish alarms to this existing topic instead of one the stack creates. */
+        topicArn: z.string().startsWith('arn:').optional(),
+        /** Subscribe this address to the alarm topic (needs a confirmation click). */
+        email: z.email().optional(),
+      })
+      .default({}),
+    registrationRetentionDays: z.number().int().min(1).max(3650).default(7),
+  })
+  .strict();
+
+export type StageSettings = z.output<typeof stageSchema>;
+
+export interface StageConfig extends StageSettings {
+  stage: string;
+  stackName: string;
+  tableName: string;
+}
+
+const stageName = z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lowercase letters, digits and dashes');
+
+/**
+ * The stage's settings from the `stages` context map (cdk.json), validated. A new stage is a
+ * new entry in that map; nothing in code names a stage.
+ */
+export function stageConfig(stages: unknown, requested: unknown): StageConfig {
+  const map = z.record(z.string(), z.unknown()).safeParse(stages);
+  if (!map.success) throw new Error('cdk.json context "stages" must be an object of stage settings');
+  const name = stageName.safeParse(requested ?? 'dev');
+  if (!name.success) throw new Error(`Invalid stage name ${JSON.stringify(requested)}: ${name.error.issues[0]?.message}`);
+  const raw = map.data[name.data];
+  if (raw === undefined) {
+    const known = Object.keys(map.data).join(', ') || '(none)';
+    throw new Error(`Unknown stage "${name.data}". Known stages: ${known}. Add it to "stages" in cdk.json.`);
+  }
+  const parsed = stageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(stage)'}: ${i.message}`).join('\n');
+    throw new Error(`Invalid settings for stage "${name.data}" in cdk.json:\n${problems}`);
+  }
+  return {
+    ...parsed.data,
+    stage: name.data,
+    stackName: parsed.data.stackName ?? `SipRegistry-${name.data}`,
+    tableName: parsed.data.tableName ?? `sip-registry-${name.data}`,
+  };
+}
