@@ -46,6 +46,11 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
     description: 'Missing or invalid credentials (UNAUTHENTICATED).',
     example: ['UNAUTHENTICATED', 'MISSING_ACCESS_KEY', 'Send an access key as ?token=, ?accesskey= or an Authorization: Bearer header.'],
   },
+  403: {
+    name: 'PermissionDenied',
+    description: 'The credentials are valid but may not do this (PERMISSION_DENIED).',
+    example: ['PERMISSION_DENIED', 'PERMISSION_DENIED', 'This access key may not do this.'],
+  },
   404: {
     name: 'NotFound',
     description: 'Nothing exists at this path for the caller (NOT_FOUND).',
@@ -70,6 +75,11 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
     name: 'UnsupportedMediaType',
     description: 'The body is not sent as Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE).',
     example: ['UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_CONTENT_TYPE', 'Send the body as Content-Type: application/json.'],
+  },
+  429: {
+    name: 'ResourceExhausted',
+    description: 'Too many requests or a quota reached (RESOURCE_EXHAUSTED); see Retry-After.',
+    example: ['RESOURCE_EXHAUSTED', 'RATE_LIMITED', 'Too many requests; retry later.'],
   },
   500: {
     name: 'Internal',
@@ -98,7 +108,8 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
  * - 413 / 415 when it takes a JSON body;
  * - 502 when it talks to the registrar's control channel;
  * - 503 when it depends on the table or on the registrar;
- * - 500 always.
+ * - 500 always;
+ * - and whatever the route lists in `errors`.
  * 405 (another method on a known path) is answered by the API's fallback, not by an
  * operation: it is described once in the document's description.
  */
@@ -116,11 +127,17 @@ export function documentedErrorStatuses(route: AnyRoute): number[] {
   if (route.table !== 'none' || route.needs?.some((n) => n === 'registrarControl' || n === 'registrarSecrets')) {
     statuses.add(503);
   }
+  for (const status of route.errors ?? []) statuses.add(status);
   return [...statuses].sort((a, b) => a - b);
 }
 
-/** A registrar route that takes a body is the signed webhook (docs/registrar-protocol.md). */
-export const isSignedRegistrarRoute = (route: AnyRoute) => route.auth === 'registrar' && route.body !== undefined;
+/**
+ * Registrar routes that write (the webhook) are signed with X-Registrar-Timestamp /
+ * X-Registrar-Signature; the others carry the secret as a Bearer token
+ * (docs/registrar-protocol.md; the same rule as registrarAuthMode in shared/http/registrarAuth.ts).
+ */
+export const isSignedRegistrarRoute = (route: AnyRoute) =>
+  route.auth === 'registrar' && (route.method === 'POST' || route.method === 'PUT');
 
 const registrarSignatureHeaders = z.object({
   'X-Registrar-Timestamp': z
@@ -243,7 +260,10 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
     const example = operationExamples[route.operationId];
     const responses: Record<string, ResponseConfig> = successResponses(route, example);
     for (const status of documentedErrorStatuses(route)) {
-      responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]!.name}` } as ResponseConfig;
+      const component = ERROR_RESPONSES[status];
+      responses[String(status)] = component
+        ? ({ $ref: `#/components/responses/${component.name}` } as ResponseConfig)
+        : { description: `Error (HTTP ${status})`, content: { 'application/json': { schema: errorSchema } } };
     }
 
     registry.registerPath({

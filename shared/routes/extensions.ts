@@ -29,6 +29,7 @@ export const extensionRoutes = {
     tag,
     body: extensionCreate,
     responses: { 200: { description: 'The new extension, with its password', schema: extension } },
+    errors: [404], // domain_id names no domain of the caller's
   }),
   get: defineRoute({
     operationId: 'getExtension',

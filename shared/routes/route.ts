@@ -43,6 +43,11 @@ export interface RouteDef<
   body?: B;
   /** Success responses by HTTP status; errors are the shared envelope. */
   responses: Record<number, RouteResponse>;
+  /**
+   * Error statuses the operation answers beyond those derived from its shape
+   * (shared/openapi/document.ts), e.g. 404 when a body names an unknown domain_id.
+   */
+  errors?: readonly number[];
 }
 
 export type AnyRoute = RouteDef<ZodType | undefined, ZodType | undefined, ZodType | undefined>;
