@@ -4,6 +4,7 @@ import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import * as store from '../store/extensions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain } from './domains.js';
+import { bindingRemovalForExtensionDelete } from './registrations.js';
 
 export interface ExtensionInput {
   name?: string;
@@ -231,14 +232,19 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  * direct-hash claim, and the domain's extension count. The number is free again right
  * after. A GetItem first: the credential and direct-hash items are keyed by values
  * (realm, number, hash) that only the extension item holds.
- * Registration bindings (extensionPartition, SK BINDING#…) belong in the same
- * transaction: pass their Delete items as `extra` to store.deleteExtensionItems.
+ * Registration bindings (extensionPartition, SK BINDING#…) go in the same transaction;
+ * then the registrar is asked to drop the AOR's bindings, best effort
+ * (shared/domain/registrations.ts, bindingRemovalForExtensionDelete).
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
   for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
     const existing = await requireExtension(customerId, extensionId);
-    const outcome = await store.deleteExtensionItems(existing);
-    if (outcome === 'ok') return toExtensionView(existing, nowTimestamp());
+    const removal = await bindingRemovalForExtensionDelete(customerId, extensionId, `${existing.extension}@${existing.realm}`);
+    const outcome = await store.deleteExtensionItems(existing, removal.transactItems);
+    if (outcome === 'ok') {
+      await removal.afterCommit();
+      return toExtensionView(existing, nowTimestamp());
+    }
     // 'changed': a regenerate or delete raced in; read again (gone = 404).
   }
   throw new Error('extension delete kept racing');

@@ -6,7 +6,7 @@ import { verifyRegistrarRequest } from './registrarAuth.js';
 export type RequestAuth =
   | { kind: 'none' }
   | { kind: 'customer'; customerId: string; accessKeyId: string }
-  | { kind: 'registrar' };
+  | { kind: 'registrar'; timestamp?: number };
 
 export interface AuthInput {
   query: Record<string, string | string[]>;
@@ -20,8 +20,7 @@ export async function authenticateRequest(route: AnyRoute, input: AuthInput): Pr
     case 'none':
       return { kind: 'none' };
     case 'registrar':
-      await verifyRegistrarRequest(input);
-      return { kind: 'registrar' };
+      return { kind: 'registrar', ...(await verifyRegistrarRequest(route, input)) };
     case 'customer': {
       const secret = accessKeyFrom(input);
       if (!secret) {

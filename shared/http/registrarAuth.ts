@@ -1,7 +1,90 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../errors.js';
+import { logger } from '../log.js';
+import { registrarSecrets, registrarSecretsRefreshable } from '../registrar/secrets.js';
+import type { AnyRoute } from '../routes/route.js';
 import type { AuthInput } from './auth.js';
 
-/** Placeholder until the registrar routes land: no registrar secret is configured yet. */
-export async function verifyRegistrarRequest(_input: AuthInput): Promise<void> {
-  throw unauthenticated('REGISTRAR_AUTH_UNAVAILABLE', 'Registrar authentication is not configured.');
+/** Largest accepted distance between X-Registrar-Timestamp and the API's clock, in seconds. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export interface RegistrarAuth {
+  /** The signed X-Registrar-Timestamp (unix seconds), on signed routes. */
+  timestamp?: number;
+}
+
+/**
+ * How a registrar route authenticates (docs/registrar-protocol.md):
+ * - routes that write (POST/PUT: the webhook) are signed: HMAC-SHA256 over
+ *   timestamp + "." + raw body (isSignedRegistrarRoute in shared/openapi/document.ts agrees);
+ * - the others (the credential lookup) carry the secret as a Bearer token.
+ * Any configured secret is accepted (rotation). Customer access keys never are.
+ */
+export const registrarAuthMode = (route: AnyRoute): 'signature' | 'bearer' =>
+  route.method === 'POST' || route.method === 'PUT' ? 'signature' : 'bearer';
+
+export async function verifyRegistrarRequest(route: AnyRoute, input: AuthInput): Promise<RegistrarAuth> {
+  return registrarAuthMode(route) === 'signature' ? verifySignature(input) : verifyBearer(input);
+}
+
+const rejected = () =>
+  unauthenticated('INVALID_REGISTRAR_CREDENTIALS', 'Registrar authentication failed.');
+
+/** Compares digests so neither the length nor the content of a secret leaks through timing. */
+function sameSecret(given: string, secret: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(secret).digest();
+  return timingSafeEqual(a, b);
+}
+
+async function verifyBearer({ headers }: AuthInput): Promise<RegistrarAuth> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+  if (!match) {
+    logger.warn('registrar bearer rejected', { reason: headers.authorization ? 'malformed' : 'missing' });
+    throw rejected();
+  }
+  const given = match[1]!;
+  const check = (secrets: string[]) => secrets.reduce((ok, secret) => sameSecret(given, secret) || ok, false);
+  if (check(await registrarSecrets())) return {};
+  if (registrarSecretsRefreshable() && check(await registrarSecrets({ refresh: true }))) return {};
+  logger.warn('registrar bearer rejected', { reason: 'unknown_secret' });
+  throw rejected();
+}
+
+export const signRegistrarBody = (secret: string, timestamp: string, rawBody: Buffer | string) =>
+  createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('base64url');
+
+function signatureMatches(secrets: string[], timestamp: string, rawBody: Buffer, given: Buffer): boolean {
+  let ok = false;
+  for (const secret of secrets) {
+    const expected = Buffer.from(signRegistrarBody(secret, timestamp, rawBody), 'base64url');
+    // Lengths are public (32 bytes); the comparison itself is constant-time; every secret is tried.
+    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+  }
+  return ok;
+}
+
+/** Never logs the secret, the signature or the body: only why it was refused. */
+function reject(reason: string): never {
+  logger.warn('registrar signature rejected', { reason });
+  throw rejected();
+}
+
+async function verifySignature({ headers, rawBody }: AuthInput): Promise<RegistrarAuth> {
+  const timestamp = headers['x-registrar-timestamp'];
+  const signature = headers['x-registrar-signature'];
+  if (!timestamp) reject('missing_timestamp');
+  if (!signature) reject('missing_signature');
+  if (!/^\d{1,12}$/.test(timestamp)) reject('malformed_timestamp');
+  if (!/^[A-Za-z0-9_-]{43}$/.test(signature)) reject('malformed_signature');
+  const seconds = Number(timestamp);
+  if (Math.abs(Date.now() / 1000 - seconds) > SIGNATURE_TOLERANCE_SECONDS) reject('stale_timestamp');
+  const given = Buffer.from(signature, 'base64url');
+  const secrets = await registrarSecrets();
+  if (secrets.length === 0 && !registrarSecretsRefreshable()) reject('no_secret_configured');
+  if (signatureMatches(secrets, timestamp, rawBody, given)) return { timestamp: seconds };
+  if (registrarSecretsRefreshable() && signatureMatches(await registrarSecrets({ refresh: true }), timestamp, rawBody, given)) {
+    return { timestamp: seconds };
+  }
+  reject('bad_signature');
 }

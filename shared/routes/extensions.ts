@@ -65,6 +65,7 @@ export const extensionRoutes = {
     table: 'write',
     summary: 'Delete an extension; its credentials stop working at once and the number is free',
     tag,
+    needs: ['registrarControl'], // best-effort drop of its registrar bindings
     params: idParams,
     responses: { 200: { description: 'The deleted extension, tm_delete set', schema: extension } },
   }),

@@ -3,6 +3,8 @@ import { domainRoutes } from './domains.js';
 import { extensionRoutes } from './extensions.js';
 import { docsRoutes } from './docs.js';
 import { healthRoutes } from './health.js';
+import { registrarRoutes } from './registrar.js';
+import { registrationRoutes } from './registrations.js';
 import type { AnyRoute } from './route.js';
 
 /**
@@ -16,6 +18,8 @@ export const routes: readonly AnyRoute[] = [
   ...Object.values(docsRoutes),
   ...Object.values(domainRoutes),
   ...Object.values(extensionRoutes),
+  ...Object.values(registrationRoutes),
+  ...Object.values(registrarRoutes),
 ];
 
 /** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */

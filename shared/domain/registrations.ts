@@ -1,0 +1,206 @@
+import { config } from '../config.js';
+import { notFound } from '../errors.js';
+import { formatTimestamp, UUID_PATTERN } from '../ids.js';
+import { logger } from '../log.js';
+import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
+import * as store from '../store/bindings.js';
+import type { TransactItem } from '../store/extensions.js';
+import { queryPage, type PageRequest } from '../store/queryPage.js';
+import { tableName } from '../table/client.js';
+import { bindingKey, customerExtensionsIndex } from '../table/keys.js';
+
+/** Ended registrations shown when none is live. */
+export const HISTORY_LIMIT = 10;
+/** Per-extension lookups of one request run this many at a time. */
+const LOOKUP_CONCURRENCY = 8;
+
+export interface RegistrationView {
+  registration_id: string;
+  contact_address: string;
+  real_address: string;
+  device: string;
+  expires: number;
+  tm_expire: string;
+  tm_create: string;
+  tm_update: string;
+}
+
+export interface RegInfo {
+  extension_id: string;
+  registered: boolean;
+  registrations: RegistrationView[];
+}
+
+const live = (b: store.BindingRecord, nowSeconds: number) => b.ended_by === '' && b.expires_at > nowSeconds;
+/** Removed bindings (API DELETE) are hidden tombstones; past their TTL an item is gone, swept or not. */
+const visible = (b: store.BindingRecord, nowSeconds: number) => b.ended_by !== 'removed' && b.ttl > nowSeconds;
+
+function toView(b: store.BindingRecord, nowSeconds: number): RegistrationView {
+  return {
+    registration_id: b.registration_id,
+    contact_address: b.contact,
+    real_address: b.received,
+    device: b.user_agent,
+    expires: live(b, nowSeconds) ? Math.max(1, Math.ceil(b.expires_at - nowSeconds)) : 0,
+    tm_expire: formatTimestamp(b.expires_at * 1000),
+    tm_create: formatTimestamp(b.created_at),
+    tm_update: formatTimestamp(b.updated_at),
+  };
+}
+
+/**
+ * Telphin's RegInfo: the live bindings (latest expiry first); when there is none, the
+ * last ended ones (at most HISTORY_LIMIT, most recently ended first). Expiry is judged
+ * here against the clock, not by whether the registrar said `expired` or TTL swept.
+ */
+export function regInfoOf(extensionId: string, bindings: store.BindingRecord[], now = Date.now()): RegInfo {
+  const nowSeconds = now / 1000;
+  const shown = bindings.filter((b) => visible(b, nowSeconds));
+  const current = shown.filter((b) => live(b, nowSeconds));
+  const byExpiry = (a: store.BindingRecord, b: store.BindingRecord) =>
+    b.expires_at - a.expires_at || b.updated_at - a.updated_at;
+  if (current.length) {
+    return { extension_id: extensionId, registered: true, registrations: current.sort(byExpiry).map((b) => toView(b, nowSeconds)) };
+  }
+  return {
+    extension_id: extensionId,
+    registered: false,
+    registrations: shown.sort(byExpiry).slice(0, HISTORY_LIMIT).map((b) => toView(b, nowSeconds)),
+  };
+}
+
+const extensionNotFound = () => notFound('EXTENSION_NOT_FOUND', 'No extension with this id.');
+
+/** ONE Query: the extension item (existence and ownership) and its bindings. */
+async function readOwned(customerId: string, extensionId: string) {
+  if (!UUID_PATTERN.test(extensionId)) return undefined;
+  const { extension, bindings } = await store.readExtensionBindings(customerId, extensionId);
+  return extension ? { extension, bindings } : undefined;
+}
+
+export async function getRegistrations(customerId: string, extensionId: string): Promise<RegInfo> {
+  const owned = await readOwned(customerId, extensionId);
+  if (!owned) throw extensionNotFound();
+  return regInfoOf(extensionId, owned.bindings);
+}
+
+/** Runs fn over items with at most `limit` in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * RegInfo for each id asked, in the order asked. An id that names no extension of the
+ * caller's (unknown, malformed, or another customer's) answers exactly like an own
+ * extension that never registered: {extension_id, registered: false, registrations: []},
+ * so the reply reveals nothing about other customers. Repeated ids are looked up once.
+ */
+export async function getRegistrationsOf(customerId: string, extensionIds: readonly string[]): Promise<RegInfo[]> {
+  const unique = [...new Set(extensionIds)];
+  const infos = await mapLimit(unique, LOOKUP_CONCURRENCY, async (id) => {
+    const owned = await readOwned(customerId, id);
+    return owned ? regInfoOf(id, owned.bindings) : { extension_id: id, registered: false, registrations: [] };
+  });
+  const byId = new Map(unique.map((id, i) => [id, infos[i]!]));
+  return extensionIds.map((id) => byId.get(id)!);
+}
+
+/**
+ * Without ids: one page of the caller's extensions (GSI1, newest first), then their
+ * bindings in parallel; only extensions with registration data (live or history) are
+ * returned, so a page may hold fewer than page_size items (or none) while
+ * next_page_token is not "".
+ */
+export async function listRegistrations(customerId: string, page: PageRequest) {
+  const index = customerExtensionsIndex(customerId);
+  const result = await queryPage(
+    { scope: { customerId, listing: 'extension-registrations' }, partitionKey: index.PK, indexName: index.indexName },
+    page,
+  );
+  const ids = result.items.map((item) => String(item.GSI1SK));
+  const infos = await mapLimit(ids, LOOKUP_CONCURRENCY, async (id) => {
+    const owned = await readOwned(customerId, id);
+    return owned ? regInfoOf(id, owned.bindings) : undefined;
+  });
+  return {
+    result: infos.filter((info): info is RegInfo => info !== undefined && info.registrations.length > 0),
+    next_page_token: result.nextPageToken,
+  };
+}
+
+const aorOf = (extension: Record<string, unknown>, bindings: store.BindingRecord[]) =>
+  bindings.find((b) => b.aor)?.aor ??
+  (extension.extension && extension.realm ? `${String(extension.extension)}@${String(extension.realm)}` : undefined);
+
+const ownerOf = (customerId: string, extensionId: string, aor: string): store.BindingOwner => ({
+  customerId,
+  extensionId,
+  aor,
+  retentionDays: config.registrationRetentionDays,
+});
+
+/**
+ * Force-unregisters one binding: the registrar drops it first (when a control endpoint
+ * is configured; if it fails, 502/503 and nothing changes), then the record becomes a
+ * hidden tombstone. Without a control endpoint only the record goes: the device is back
+ * at its next refresh. Unknown, or already removed: 404.
+ */
+export async function deleteRegistration(customerId: string, extensionId: string, registrationId: string) {
+  const owned = await readOwned(customerId, extensionId);
+  if (!owned) throw extensionNotFound();
+  const binding = owned.bindings.find((b) => b.registration_id === registrationId && b.ended_by !== 'removed');
+  if (!binding) throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
+  const aor = binding.aor || aorOf(owned.extension, owned.bindings) || '';
+  await dropRegistrarBindings({ aor, registrationId });
+  const removed = await store.removeBinding(ownerOf(customerId, extensionId, aor), registrationId);
+  if (!removed) throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
+}
+
+/** Force-unregisters every binding of the extension (204 even when there is none). */
+export async function deleteRegistrations(customerId: string, extensionId: string) {
+  const owned = await readOwned(customerId, extensionId);
+  if (!owned) throw extensionNotFound();
+  const aor = aorOf(owned.extension, owned.bindings);
+  if (aor) await dropRegistrarBindings({ aor });
+  const owner = ownerOf(customerId, extensionId, aor ?? '');
+  const pending = owned.bindings.filter((b) => b.ended_by !== 'removed');
+  await mapLimit(pending, LOOKUP_CONCURRENCY, (b) => store.removeBinding(owner, b.registration_id));
+}
+
+/** DynamoDB's transaction limit, less the extension delete's own items. */
+const MAX_BINDINGS_IN_DELETE = 90;
+
+/**
+ * For deleting an extension (shared/domain/extensions.ts): its bindings' Delete items,
+ * which ride in the extension's delete transaction, and a follow-up to run once that
+ * committed: bindings beyond the transaction's room are deleted in batches, and the
+ * registrar is asked to drop the AOR's bindings (best effort: a failure is logged, the
+ * extension stays deleted; the registrar's lookups already fail, so the device cannot
+ * register again, and its binding lapses at its expiry).
+ */
+export async function bindingRemovalForExtensionDelete(customerId: string, extensionId: string, aor: string) {
+  const bindings = await store.queryBindings(customerId, extensionId);
+  const inTransaction = bindings.slice(0, MAX_BINDINGS_IN_DELETE);
+  const transactItems: TransactItem[] = inTransaction.map((b) => ({
+    Delete: { TableName: tableName(), Key: bindingKey(customerId, extensionId, b.registration_id) },
+  }));
+  const afterCommit = async () => {
+    if (bindings.length > inTransaction.length) await store.deleteAllBindings(customerId, extensionId);
+    if (!controlConfigured()) return;
+    try {
+      await dropRegistrarBindings({ aor });
+    } catch {
+      logger.warn('registrar control failed after extension delete', { extension_id: extensionId });
+    }
+  };
+  return { transactItems, afterCommit };
+}

@@ -1,0 +1,122 @@
+import * as z from 'zod';
+import { listOf, pageQuery, timestamp } from './common.js';
+
+// ---- Customer-facing (Telphin's registration API, docs/registrations.md) ----
+
+export const registration = z.object({
+  registration_id: z.string().describe("the registrar's ruid, e.g. uloc-572b0ffb-6d47-001"),
+  contact_address: z.string().describe('Contact URI the device registered'),
+  real_address: z.string().describe('where the REGISTER really came from (NAT); "" when the same'),
+  device: z.string().describe('User-Agent of the device'),
+  expires: z.number().int().describe('seconds until the registration lapses; 0 once it has'),
+  tm_expire: timestamp,
+  tm_create: timestamp,
+  tm_update: timestamp,
+});
+
+export const regInfo = z.object({
+  extension_id: z.string(),
+  registered: z.boolean().describe('true when at least one registration is live'),
+  registrations: z
+    .array(registration)
+    .describe('the live registrations; when none is live, the last ended ones (at most 10), most recent first'),
+});
+
+export const extensionRegistrationsParams = z.object({ id: z.string().min(1) });
+export const registrationParams = z.object({ id: z.string().min(1), registration_id: z.string().min(1) });
+
+export const MAX_EXTENSION_IDS = 100;
+
+/** ?extension_id=A&extension_id=B (repeated, as in the seed; "A,B" also works). */
+export const registrationsQuery = pageQuery.extend({
+  extension_id: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) =>
+      value === undefined
+        ? undefined
+        : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()),
+    )
+    .pipe(
+      z
+        .array(z.string().min(1, 'an extension_id is empty'))
+        .min(1)
+        .max(MAX_EXTENSION_IDS, `at most ${MAX_EXTENSION_IDS} extension_id values per request`)
+        .optional(),
+    )
+    .describe(`1..${MAX_EXTENSION_IDS} extension ids, repeated; omit to page through every extension with registration data`),
+});
+
+export const regInfoList = z.union([
+  z.array(regInfo).describe('with extension_id: one RegInfo per id asked, in the order asked'),
+  listOf(regInfo).describe('without extension_id: a page of the extensions that have registration data'),
+]);
+
+// ---- Registrar-facing (docs/registrar-protocol.md) ----
+
+export const credentialsQuery = z.object({
+  username: z.string().min(1).max(128),
+  realm: z.string().min(1).max(253),
+});
+
+export const credentials = z.object({
+  extension_id: z.string(),
+  customer_id: z.string(),
+  ha1: z.string().describe('md5(username:realm:password)'),
+  ha1b: z.string().describe('md5(username@realm:realm:password)'),
+});
+
+/** Kamailio may hand numbers over as strings (jansson from a pv): accept both. */
+const numeric = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v), schema);
+
+const bindingFields = {
+  registration_id: z.string().min(1).max(256),
+  contact: z.string().max(2048),
+  received: z.string().max(2048).optional(),
+  user_agent: z.string().max(512).optional(),
+  call_id: z.string().max(512),
+  cseq: numeric(z.number().int().min(0).max(2 ** 32)),
+  expires_at: numeric(z.number().min(0).max(2 ** 40)),
+};
+
+/** A binding in full: registered / refreshed / snapshot entries. */
+export const webhookBinding = z.object(bindingFields);
+/** `expired`: the binding as the registrar last knew it; call_id/cseq strongly advised. */
+const expiredBinding = z.object({
+  ...bindingFields,
+  contact: bindingFields.contact.optional(),
+  call_id: bindingFields.call_id.optional(),
+  cseq: bindingFields.cseq.optional(),
+});
+/** `unregistered`: at least the registration_id. */
+const unregisteredBinding = expiredBinding.partial().required({ registration_id: true });
+
+const snapshot = z.array(webhookBinding).max(100).optional();
+const common = {
+  aor: z.string().min(3).max(400).describe('username@realm'),
+  bindings: snapshot.describe("snapshot of ALL the AOR's bindings after the change"),
+  event_time: numeric(z.number().min(0).max(2 ** 40))
+    .optional()
+    .describe('unix seconds (may be fractional) when the registrar saw the change; default X-Registrar-Timestamp'),
+};
+
+export const webhookEvent = z
+  .discriminatedUnion('event', [
+    z.object({ event: z.literal('registered'), binding: webhookBinding, ...common }),
+    z.object({ event: z.literal('refreshed'), binding: webhookBinding, ...common }),
+    z.object({ event: z.literal('expired'), binding: expiredBinding, ...common }),
+    z.object({ event: z.literal('unregistered'), binding: unregisteredBinding.optional(), ...common }),
+  ])
+  .refine((e) => e.event !== 'unregistered' || e.binding !== undefined || e.bindings !== undefined, {
+    message: 'unregistered needs binding and/or bindings',
+    path: ['binding'],
+  });
+
+export type WebhookEvent = z.output<typeof webhookEvent>;
+export type WebhookBinding = z.output<typeof webhookBinding>;
+
+export const webhookReply = z.object({
+  status: z.literal('ok'),
+  applied: z.number().int().describe('bindings changed by this delivery; 0 for a duplicate or an outdated event'),
+});
