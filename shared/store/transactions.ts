@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ApiError } from '../errors.js';
 import { db } from '../table/client.js';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -21,7 +22,13 @@ export async function transactWrite(items: TransactItems): Promise<{ ok: true } 
       const failedIndex = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (failedIndex >= 0) return { ok: false, failedIndex };
       const conflict = reasons.some((r) => r.Code === 'TransactionConflict');
-      if (!conflict || attempt >= 8) throw error;
+      if (!conflict) throw error;
+      if (attempt >= 8) {
+        // Still contended after retries: tell the client to retry rather than fail with a 500.
+        throw new ApiError('UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.', {
+          'retry-after': '1',
+        });
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
     }
   }
