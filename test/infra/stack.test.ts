@@ -1,0 +1,249 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableReadActions, tableWriteActions } from '../../infra/routeFunction.js';
+import { routes } from '../../shared/routes/index.js';
+import { tableDefinition } from '../../shared/table/definition.js';
+import { functionOf, grantsOf } from './inspect.js';
+import { cdkJson, resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
+
+type Synth = ReturnType<typeof synthStage>;
+const stages: Record<string, Synth> = {};
+
+beforeAll(() => {
+  stages.dev = synthStage('dev');
+  stages.prod = synthStage('prod');
+}, SYNTH_TIMEOUT);
+
+const devAndProd = ['dev', 'prod'] as const;
+const writeOnly = tableWriteActions.filter((a) => !(tableReadActions as readonly string[]).includes(a));
+
+describe.each(devAndProd)('stage %s', (stageName) => {
+  const synth = () => stages[stageName]!;
+
+  it('names the stack and table from the stage', () => {
+    const { stack, json } = synth();
+    expect(stack.stackName).toBe(`SipRegistry-${stageName}`);
+    const [[, table]] = resourcesOf(json, 'AWS::DynamoDB::Table') as [[string, { Properties: Record<string, unknown> }]];
+    expect(table.Properties.TableName).toBe(`sip-registry-${stageName}`);
+  });
+
+  it('builds the table from tableDefinition: keys, GSIs, TTL, PITR, SSE, on-demand', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const { partitionKey, sortKey, globalIndexes, timeToLiveAttribute } = tableDefinition;
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      // SSEEnabled without a key id = KMS with the AWS-managed aws/dynamodb key.
+      SSESpecification: Match.objectEquals({ SSEEnabled: true }),
+      TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
+      GlobalSecondaryIndexes: globalIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
+  it('has one nodejs24.x arm64 function per route plus the fallback', () => {
+    const { stack, json } = synth();
+    expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(routes.length + 1);
+    for (const id of [...routes.map((r) => r.operationId), 'fallback']) {
+      const { properties } = functionOf(stack, json, id);
+      expect(properties.Runtime, id).toBe('nodejs24.x');
+      expect(properties.Architectures, id).toEqual(['arm64']);
+      expect(properties.MemorySize, id).toBe(256);
+      expect(properties.Timeout, id).toBe(10);
+      expect(properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(properties.Handler, id).toBe('index.handler');
+    }
+  });
+
+  it('routes the API exactly as the route table says, plus $default', () => {
+    const { template, json } = synth();
+    const routeKeys = resourcesOf(json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    expect(routeKeys).toEqual([...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    const integrations = resourcesOf(json, 'AWS::ApiGatewayV2::Integration');
+    expect(integrations).toHaveLength(routes.length + 1);
+    for (const [, integration] of integrations) {
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+  });
+
+  it('wires each route to its own function', () => {
+    const { stack, json } = synth();
+    const integrationTarget = new Map(
+      resourcesOf(json, 'AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, JSON.stringify(r.Properties.IntegrationUri)]),
+    );
+    for (const route of routes) {
+      const [, apiRoute] = resourcesOf(json, 'AWS::ApiGatewayV2::Route').find(
+        ([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`,
+      )!;
+      const integrationId = (apiRoute.Properties.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
+      const fnId = stack.getLogicalId(stack.functions.get(route.operationId)!.fn.node.defaultChild as CfnElement);
+      expect(integrationTarget.get(integrationId.Ref), route.operationId).toContain(fnId);
+    }
+  });
+
+  it('grants each function exactly its route table access', () => {
+    const { stack, json } = synth();
+    for (const route of routes) {
+      const { actions, statements } = functionOf(stack, json, route.operationId);
+      const dynamo = [...actions].filter((a) => a.startsWith('dynamodb:')).sort();
+      const expected = route.table === 'write' ? tableWriteActions : route.table === 'read' ? tableReadActions : [];
+      expect(dynamo, route.operationId).toEqual([...expected].sort());
+      if (route.table === 'read') for (const action of writeOnly) expect(actions.has(action), route.operationId).toBe(false);
+      if (route.table !== 'none') {
+        const resources = grantsOf(statements, 'dynamodb:GetItem')[0]!;
+        for (const index of tableDefinition.globalIndexes) expect(resources).toContain(`/index/${index.indexName}`);
+      }
+    }
+    const fallback = functionOf(stack, json, 'fallback');
+    expect([...fallback.actions].filter((a) => a.startsWith('dynamodb:') || a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('has no wildcard action in any policy and no managed policy on function roles', () => {
+    const { stack, json } = synth();
+    const statements = [
+      ...resourcesOf(json, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement),
+      ...resourcesOf(json, 'AWS::IAM::Role').flatMap(([, r]) =>
+        (r.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement),
+      ),
+    ] as { Action: string | string[] }[];
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+    }
+    for (const id of stack.functions.keys()) {
+      expect(functionOf(stack, json, id).role.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+
+  it('lets only registrarSecrets routes read the registrar secret', () => {
+    const { stack, json } = synth();
+    const registrarSecret = JSON.stringify(json.Outputs.RegistrarSecretArn!.Value);
+    for (const route of routes) {
+      const { statements } = functionOf(stack, json, route.operationId);
+      const reads = grantsOf(statements, 'secretsmanager:GetSecretValue');
+      expect(reads.includes(registrarSecret), route.operationId).toBe(route.needs?.includes('registrarSecrets') ?? false);
+    }
+  });
+
+  it('gives each function only the environment its route declares', () => {
+    const { stack, json } = synth();
+    const stage = cdkJson.context.stages[stageName]!;
+    for (const route of routes) {
+      const { environment } = functionOf(stack, json, route.operationId);
+      const expected = ['STAGE', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL'];
+      if (route.table !== 'none') expected.push('TABLE_NAME');
+      const needs = route.needs ?? [];
+      if (needs.includes('sipDomain')) expected.push('SIP_DOMAIN_SUFFIX');
+      if (needs.includes('pageTokens')) expected.push('PAGE_TOKEN_SECRET');
+      if (needs.includes('registrarSecrets')) expected.push('REGISTRAR_SECRETS_ARN');
+      if (needs.includes('retention')) expected.push('REGISTRATION_RETENTION_DAYS');
+      // Neither committed stage configures a registrar control endpoint.
+      expect(Object.keys(environment).sort(), route.operationId).toEqual(expected.sort());
+      expect(environment.STAGE).toBe(stageName);
+      if (needs.includes('sipDomain')) expect(environment.SIP_DOMAIN_SUFFIX).toBe(stage.sipDomainSuffix);
+      if (needs.includes('pageTokens')) expect(JSON.stringify(environment.PAGE_TOKEN_SECRET)).toContain('{{resolve:secretsmanager:');
+      if (needs.includes('retention')) expect(environment.REGISTRATION_RETENTION_DAYS).toBe(String(stage.registrationRetentionDays));
+    }
+    expect(Object.keys(functionOf(stack, json, 'fallback').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
+  });
+
+  it('keeps logs for the stage retention and logs API access as JSON', () => {
+    const { template, json } = synth();
+    const days = cdkJson.context.stages[stageName]!.logRetentionDays;
+    const logGroups = resourcesOf(json, 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(routes.length + 2);
+    for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(days);
+    const stage = resourcesOf(json, 'AWS::ApiGatewayV2::Stage');
+    expect(stage).toHaveLength(1);
+    const format = JSON.parse(stage[0]![1].Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      latency: '$context.responseLatency',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue() },
+    });
+  });
+
+  it('throttles the API from the stage config', () => {
+    const { template } = synth();
+    const { rateLimit, burstLimit } = cdkJson.context.stages[stageName]!.throttle as Record<string, number>;
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
+    });
+  });
+
+  it('has alarms to an SNS topic and one dashboard', () => {
+    const { json, template } = synth();
+    const alarms = resourcesOf(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const named = (suffix: RegExp) => alarms.filter((a) => suffix.test(a.AlarmName));
+    expect(named(/-Api5xxRate$/)).toHaveLength(1);
+    expect(named(/-DynamoDbThrottles$/)).toHaveLength(1);
+    const countFunctions = (list: typeof alarms) =>
+      list.flatMap((a) => a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat)).length;
+    expect(countFunctions(named(/-LambdaErrors\d+$/))).toBe(routes.length + 1);
+    expect(countFunctions(named(/-LambdaThrottles\d+$/))).toBe(routes.length + 1);
+    const signatureRoutes = routes.filter((r) => r.needs?.includes('registrarSecrets'));
+    expect(named(/-RegistrarSignatureRejected$/)).toHaveLength(signatureRoutes.length > 0 ? 1 : 0);
+    template.resourceCountIs('AWS::Logs::MetricFilter', signatureRoutes.length);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('outputs the URLs, table and registrar secret', () => {
+    const { json } = synth();
+    for (const name of ['ApiUrl', 'TableName', 'RegistrarCredentialsUrl', 'RegistrarWebhookUrl', 'RegistrarSecretArn']) {
+      expect(json.Outputs[name], name).toBeDefined();
+    }
+    expect(JSON.stringify(json.Outputs.RegistrarWebhookUrl!.Value)).toContain('/v1.0/registrar/webhook');
+    expect(JSON.stringify(json.Outputs.RegistrarCredentialsUrl!.Value)).toContain('/v1.0/registrar/credentials');
+  });
+});
+
+describe('dev and prod differ where they should', () => {
+  it('prod retains and protects its data; dev is disposable', () => {
+    const table = (s: Synth) => resourcesOf(s.json, 'AWS::DynamoDB::Table')[0]![1];
+    expect(table(stages.prod!).DeletionPolicy).toBe('Retain');
+    expect(table(stages.prod!).UpdateReplacePolicy).toBe('Retain');
+    expect(table(stages.prod!).Properties.DeletionProtectionEnabled).toBe(true);
+    expect(table(stages.dev!).DeletionPolicy).toBe('Delete');
+    expect(table(stages.dev!).Properties.DeletionProtectionEnabled).toBe(false);
+    for (const type of ['AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret']) {
+      for (const [id, r] of resourcesOf(stages.prod!.json, type)) expect(r.DeletionPolicy, id).toBe('Retain');
+      for (const [id, r] of resourcesOf(stages.dev!.json, type)) expect(r.DeletionPolicy, id).toBe('Delete');
+    }
+  });
+
+  it('CORS follows the stage: dev allows its origins, prod none', () => {
+    const cors = (s: Synth) => resourcesOf(s.json, 'AWS::ApiGatewayV2::Api')[0]![1].Properties.CorsConfiguration;
+    expect(cors(stages.dev!).AllowOrigins).toEqual(cdkJson.context.stages.dev!.corsAllowedOrigins);
+    expect(cors(stages.prod!)).toBeUndefined();
+  });
+
+  it('prod subscribes its alarm email', () => {
+    stages.prod!.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: (cdkJson.context.stages.prod!.alarms as { email: string }).email,
+    });
+    stages.dev!.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
