@@ -20,7 +20,7 @@ import { routes } from '../shared/routes/index.js';
 import { defineRoute, type AnyRoute } from '../shared/routes/route.js';
 import { errorEnvelope } from '../shared/schemas/common.js';
 import { expectEnvelope, useApi } from './support/api.js';
-import { assertContract } from './support/contract.js';
+import { assertContract, droppedFields } from './support/contract.js';
 
 const api = useApi();
 const document = buildOpenApiDocument(routes);
@@ -218,7 +218,9 @@ describe('examples (from the seeds)', () => {
       if (value === undefined) return;
       if (!schema) return problems.push(`${id}: ${what} example but the route has no ${what} schema`);
       const result = schema.safeParse(value);
-      if (!result.success) problems.push(`${id}: ${what}: ${result.error.message}`);
+      if (!result.success) return problems.push(`${id}: ${what}: ${result.error.message}`);
+      const extra = droppedFields(value, result.data, '');
+      if (extra.length) problems.push(`${id}: ${what}: fields the schema does not have: ${extra.join(', ')}`);
     };
     for (const [id, example] of present) {
       const route = routes.find((r) => r.operationId === id)!;

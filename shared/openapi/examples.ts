@@ -1,6 +1,7 @@
 /**
  * Examples for the OpenAPI document, keyed by operationId, taken from the seeds
- * (VoIPbin's extension API and Telphin's registration API) and adapted to this API's
+ * (VoIPbin's extension and domain API, Telphin's registration API) and the registrar
+ * protocol (docs/registrar-protocol.md), adapted to this API's
  * schemas. test/openapi.test.ts parses every example with its route's schemas, so an
  * example that drifts from a schema fails the build. An operationId that is not (yet)
  * in the route table is ignored.
@@ -20,6 +21,20 @@ export interface OperationExample {
 const CUSTOMER_ID = '5e4a0680-804e-11ec-8477-2fea5968d85b';
 const DOMAIN_ID = 'cc6a05eb-33a4-444b-bf8a-359de7d95499';
 const EXTENSION_ID = '6a7934ff-0e1c-4857-857b-23c9e27d267b';
+const OTHER_EXTENSION_ID = '0e7f8158-c770-4930-a98e-f2165b189c1f';
+const REALM = 'acme.sip.example.com';
+
+const domain = {
+  id: DOMAIN_ID,
+  customer_id: CUSTOMER_ID,
+  domain_name: 'acme',
+  realm: REALM,
+  name: 'test domain',
+  detail: 'test domain creation',
+  tm_create: '2021-02-18 12:40:11.120457',
+  tm_update: '',
+  tm_delete: '',
+};
 
 const extension = {
   id: EXTENSION_ID,
@@ -43,7 +58,43 @@ const updatedExtension = {
   tm_update: '2021-02-23 02:11:03.992067',
 };
 
+/** Telphin's RegInfo, with this API's string ids and timestamps. */
+const regInfo = (extensionId: string, registrationId: string, device: string, contact: string, real: string, expires: number) => ({
+  extension_id: extensionId,
+  registered: true,
+  registrations: [
+    {
+      registration_id: registrationId,
+      contact_address: contact,
+      real_address: real,
+      device,
+      expires,
+      tm_expire: '2021-02-23 03:09:39.000000',
+      tm_create: '2021-02-23 02:09:39.701458',
+      tm_update: '2021-02-23 02:38:01.250114',
+    },
+  ],
+});
+
 export const operationExamples: Record<string, OperationExample> = {
+  listDomains: { response: { result: [domain], next_page_token: '' } },
+  createDomain: {
+    request: { domain_name: 'acme', name: 'test domain', detail: 'test domain creation' },
+    response: domain,
+  },
+  getDomain: { params: { id: DOMAIN_ID }, response: domain },
+  updateDomain: {
+    params: { id: DOMAIN_ID },
+    request: { name: 'update test domain name', detail: 'update test domain detail' },
+    response: {
+      ...domain,
+      name: 'update test domain name',
+      detail: 'update test domain detail',
+      tm_update: '2021-02-18 12:44:02.310022',
+    },
+  },
+  deleteDomain: { params: { id: DOMAIN_ID }, response: { ...domain, tm_delete: '2021-02-18 12:50:00.000001' } },
+
   listExtensions: {
     query: { domain_id: DOMAIN_ID },
     response: { result: [extension], next_page_token: '' },
@@ -75,5 +126,65 @@ export const operationExamples: Record<string, OperationExample> = {
   regenerateExtensionDirectHash: {
     params: { id: EXTENSION_ID },
     response: { ...updatedExtension, direct_hash: 'a1b2c3d4e5f6', tm_update: '2021-02-23 02:18:45.334567' },
+  },
+
+  getExtensionRegistrations: {
+    params: { id: EXTENSION_ID },
+    response: regInfo(
+      EXTENSION_ID,
+      'uloc-572b0ffb-6d47-001',
+      'Yealink SIP-T46G 28.72.14.5',
+      'sip:000*002@192.168.5.52:5062',
+      'sip:203.0.113.7:62338',
+      699,
+    ),
+  },
+  listRegistrations: {
+    query: { extension_id: [EXTENSION_ID, OTHER_EXTENSION_ID] },
+    response: [
+      regInfo(
+        EXTENSION_ID,
+        'uloc-5731d93c-4a88-51',
+        'Yealink SIP-T46G 28.72.14.5',
+        'sip:000*002@192.168.5.52:5062',
+        'sip:203.0.113.7:62338',
+        1764,
+      ),
+      regInfo(
+        OTHER_EXTENSION_ID,
+        'uloc-570cfe57-aa6-8d4',
+        'Grandstream GXP2020 1.2.5.3',
+        'sip:000*000@192.168.5.60:5060;transport=udp',
+        'sip:203.0.113.9:5060',
+        1444,
+      ),
+    ],
+  },
+  deleteExtensionRegistrations: { params: { id: EXTENSION_ID } },
+  deleteExtensionRegistration: { params: { id: EXTENSION_ID, registration_id: 'uloc-572b0ffb-6d47-001' } },
+  getRegistrarCredentials: {
+    query: { username: 'test12', realm: REALM },
+    response: {
+      extension_id: EXTENSION_ID,
+      customer_id: CUSTOMER_ID,
+      ha1: '8f2d457a795921cb11db2e173eb1e650',
+      ha1b: '4ea39cf1cfe84e2fa2aa76d389284a34',
+    },
+  },
+  postRegistrarWebhook: {
+    request: {
+      event: 'registered',
+      aor: `test12@${REALM}`,
+      binding: {
+        registration_id: 'uloc-6b0545ce-3181-1',
+        contact: 'sip:test12@192.168.1.10:5062;transport=udp',
+        received: 'sip:203.0.113.7:62338',
+        user_agent: 'Yealink SIP-T46G 28.72.14.5',
+        call_id: 'a84b4c76e66710@pc33',
+        cseq: 3,
+        expires_at: 1764000000,
+      },
+    },
+    response: { status: 'ok', applied: 1 },
   },
 };

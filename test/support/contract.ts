@@ -64,7 +64,7 @@ export function assertContract(method: string, pathname: string, response: Obser
 }
 
 /** Keys present in the reply but stripped by the schema's parse (zod objects drop unknown keys). */
-function droppedFields(input: unknown, output: unknown, path: string): string[] {
+export function droppedFields(input: unknown, output: unknown, path: string): string[] {
   if (Array.isArray(input) && Array.isArray(output)) {
     return input.flatMap((item, i) => droppedFields(item, output[i], `${path}[${i}]`));
   }
