@@ -56,6 +56,7 @@ async function main() {
       [
         `DynamoDB Local  ${dynamo.endpoint}  (table ${process.env.TABLE_NAME} ${table}, data in .data/dynamodb)`,
         `API             ${base}/v1.0`,
+        `Docs            ${base}/docs  (OpenAPI: ${base}/v1.0/openapi.json)`,
         `Customer        ${settings.customerId}`,
         `Access key      ${accessKey}${process.env.LOCAL_ACCESS_KEY ? '  (from LOCAL_ACCESS_KEY)' : ''}`,
         `Try             curl "${base}/v1.0/accesskeys?token=${accessKey}"`,
