@@ -78,7 +78,12 @@ async function createCustomerCommand(args: string[]): Promise<void> {
   const target = values.stage ? await stageTarget(values.stage, values.region) : localTarget();
   // Imported only now: the store reads TABLE_NAME / DYNAMODB_ENDPOINT / AWS_REGION set above.
   const { createCustomer } = await import('../shared/domain/customers.js');
-  const { customer, accessKey } = await createCustomer(name);
+  const where = target.endpoint ? `table ${target.tableName} at ${target.endpoint}` : `table ${target.tableName} (${target.stage})`;
+  const created = await createCustomer(name).catch((error: Error) => {
+    const hint = target.endpoint ? ' Is the local DynamoDB running (npm start)?' : '';
+    throw new Error(`Cannot create the customer in ${where}: ${error.message}.${hint}`);
+  });
+  const { customer, accessKey } = created;
   console.log(JSON.stringify({ stage: target.stage, table: target.tableName, customer, access_key: accessKey }, null, 2));
 }
 
@@ -103,5 +108,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // The SDK's Node 20 end-of-support notice is not the operator's problem here.
-process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.exitCode = await main(process.argv.slice(2));

@@ -24,8 +24,9 @@ describe.each(devAndProd)('stage %s', (stageName) => {
   it('names the stack and table from the stage', () => {
     const { stack, json } = synth();
     expect(stack.stackName).toBe(`SipRegistry-${stageName}`);
-    const [[, table]] = resourcesOf(json, 'AWS::DynamoDB::Table') as [[string, { Properties: Record<string, unknown> }]];
-    expect(table.Properties.TableName).toBe(`sip-registry-${stageName}`);
+    const tables = resourcesOf(json, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    expect(tables[0]![1].Properties.TableName).toBe(`sip-registry-${stageName}`);
   });
 
   it('builds the table from tableDefinition: keys, GSIs, TTL, PITR, SSE, on-demand', () => {

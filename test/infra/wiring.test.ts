@@ -1,0 +1,154 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SipRegistryStack } from '../../infra/stack.js';
+import { stageConfig } from '../../infra/stageConfig.js';
+import { defineRoute, type AnyRoute, type RouteNeed } from '../../shared/routes/route.js';
+import { functionOf, grantsOf } from './inspect.js';
+import { resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
+
+/** Routes with every kind of need, so the wiring is tested even before the real table has them. */
+const route = (operationId: string, path: string, table: AnyRoute['table'], needs: RouteNeed[]): AnyRoute =>
+  defineRoute({
+    operationId,
+    method: 'POST',
+    path,
+    handler: 'functions/health/get.ts',
+    auth: 'none',
+    table,
+    needs,
+    summary: operationId,
+    tag: 'Test',
+    responses: {},
+  });
+const testRoutes = [
+  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention']),
+  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets']),
+  route('forceUnregister', '/v1.0/registrations/{id}', 'write', ['registrarControl', 'pageTokens']),
+  route('plain', '/v1.0/plain', 'none', []),
+];
+
+const controlTokenArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:control-token-AbCdEf';
+const registrarArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:registrar-XyZ123';
+const stages = {
+  full: {
+    sipDomainSuffix: 'sip.full.example.net',
+    removalPolicy: 'destroy',
+    logRetentionDays: 30,
+    throttle: { rateLimit: 10, burstLimit: 20 },
+    registrarSecretArn: registrarArn,
+    customDomain: { domainName: 'api.full.example.net', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
+    registrarControl: { url: 'https://registrar.full.example.net/control', tokenSecretArn: controlTokenArn },
+    alarms: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', email: 'ops@full.example.net' },
+    registrationRetentionDays: 9,
+  },
+  bare: {
+    sipDomainSuffix: 'sip.bare.example.net',
+    removalPolicy: 'destroy',
+    logRetentionDays: 7,
+    throttle: { rateLimit: 1, burstLimit: 1 },
+  },
+};
+
+function synth(stageName: keyof typeof stages) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SipRegistryStack(app, `Test-${stageName}`, { stage: stageConfig(stages, stageName), routes: testRoutes });
+  const template = Template.fromStack(stack);
+  return { app, stack, template, json: template.toJSON() as CfnTemplate };
+}
+
+let full: ReturnType<typeof synth>;
+let bare: ReturnType<typeof synth>;
+beforeAll(() => {
+  full = synth('full');
+  bare = synth('bare');
+}, SYNTH_TIMEOUT);
+
+describe('wiring from route needs', () => {
+  it('lets only registrarSecrets routes read the registrar secret (an existing ARN here)', () => {
+    for (const r of testRoutes) {
+      const fn = functionOf(full.stack, full.json, r.operationId);
+      const readsRegistrar = grantsOf(fn.statements, 'secretsmanager:GetSecretValue').includes(JSON.stringify(registrarArn));
+      expect(readsRegistrar, r.operationId).toBe(r.needs!.includes('registrarSecrets'));
+      expect(fn.environment.REGISTRAR_SECRETS_ARN, r.operationId).toBe(r.needs!.includes('registrarSecrets') ? registrarArn : undefined);
+    }
+    expect(JSON.stringify(full.json.Outputs.RegistrarSecretArn!.Value)).toBe(JSON.stringify(registrarArn));
+    full.template.resourceCountIs('AWS::SecretsManager::Secret', 1); // only the page-token key is created
+  });
+
+  it('gives the control endpoint and its token only to registrarControl routes', () => {
+    const control = functionOf(full.stack, full.json, 'forceUnregister');
+    expect(control.environment.REGISTRAR_CONTROL_URL).toBe(stages.full.registrarControl.url);
+    expect(control.environment.REGISTRAR_CONTROL_TOKEN_ARN).toBe(controlTokenArn);
+    expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue')).toEqual([JSON.stringify(controlTokenArn)]);
+    for (const id of ['webhook', 'credentials', 'plain']) {
+      const fn = functionOf(full.stack, full.json, id);
+      expect(fn.environment.REGISTRAR_CONTROL_URL, id).toBeUndefined();
+      expect(grantsOf(fn.statements, 'secretsmanager:GetSecretValue').includes(JSON.stringify(controlTokenArn)), id).toBe(false);
+    }
+  });
+
+  it('leaves registrarControl unwired when the stage has no control endpoint', () => {
+    const control = functionOf(bare.stack, bare.json, 'forceUnregister');
+    expect(control.environment.REGISTRAR_CONTROL_URL).toBeUndefined();
+    expect(control.environment.REGISTRAR_CONTROL_TOKEN_ARN).toBeUndefined();
+    expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+
+  it('creates the registrar secret when the stage names none, readable by registrar routes only', () => {
+    const secretRef = JSON.stringify(bare.json.Outputs.RegistrarSecretArn!.Value);
+    expect(secretRef).toContain('Ref');
+    expect(grantsOf(functionOf(bare.stack, bare.json, 'webhook').statements, 'secretsmanager:GetSecretValue')).toEqual([secretRef]);
+    expect(grantsOf(functionOf(bare.stack, bare.json, 'plain').statements, 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+
+  it('sets retention, SIP domain and page-token secret per need', () => {
+    const webhook = functionOf(full.stack, full.json, 'webhook').environment;
+    expect(webhook.REGISTRATION_RETENTION_DAYS).toBe('9');
+    expect(webhook.SIP_DOMAIN_SUFFIX).toBe('sip.full.example.net');
+    expect(webhook.PAGE_TOKEN_SECRET).toBeUndefined();
+    expect(JSON.stringify(functionOf(full.stack, full.json, 'forceUnregister').environment.PAGE_TOKEN_SECRET)).toMatch(
+      /\{\{resolve:secretsmanager:.*:SecretString:::\}\}/,
+    );
+    expect(Object.keys(functionOf(full.stack, full.json, 'plain').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
+  });
+
+  it('counts signature rejections in the log group of every registrarSecrets route', () => {
+    const filters = resourcesOf(full.json, 'AWS::Logs::MetricFilter');
+    expect(filters).toHaveLength(2);
+    const groups = filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort();
+    expect(groups).toEqual(['webhook', 'credentials'].map((id) => functionOf(full.stack, full.json, id).logGroupId).sort());
+    for (const [, f] of filters) {
+      expect(f.Properties.FilterPattern).toBe('{ $.message = "registrar signature rejected" }');
+      expect(f.Properties.MetricTransformations[0].MetricName).toBe('RegistrarSignatureRejected');
+    }
+  });
+});
+
+describe('optional stage features', () => {
+  it('maps a custom domain and uses it for the URLs', () => {
+    full.template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'api.full.example.net',
+      DomainNameConfigurations: [{ CertificateArn: stages.full.customDomain.certificateArn, EndpointType: 'REGIONAL' }],
+    });
+    full.template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    expect(full.json.Outputs.ApiUrl!.Value).toBe('https://api.full.example.net');
+    expect(full.json.Outputs.RegistrarWebhookUrl!.Value).toBe('https://api.full.example.net/v1.0/registrar/webhook');
+    bare.template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it('sends alarms to an existing topic and subscribes the email there', () => {
+    full.template.resourceCountIs('AWS::SNS::Topic', 0);
+    full.template.hasResourceProperties('AWS::SNS::Subscription', { TopicArn: stages.full.alarms.topicArn, Protocol: 'email' });
+    for (const [, alarm] of resourcesOf(full.json, 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties.AlarmActions).toEqual([stages.full.alarms.topicArn]);
+    }
+  });
+
+  it('passes cdk-nag with every optional feature on and off', () => {
+    for (const { app } of [full, bare]) {
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    }
+  });
+});
