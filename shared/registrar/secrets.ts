@@ -1,4 +1,6 @@
 import { config } from '../config.js';
+import { unavailable } from '../errors.js';
+import { logger } from '../log.js';
 
 /**
  * The registrar's secrets. Locally they come from the environment (read at call time,
@@ -19,11 +21,17 @@ const cache = new Map<string, Cached>();
 type SecretsClient = import('@aws-sdk/client-secrets-manager').SecretsManagerClient;
 let client: SecretsClient | undefined;
 
+/** A failure is a 503 (never a 500, never the error's message: it may quote the ARN or worse). */
 async function fetchSecret(arn: string): Promise<string> {
-  const sdk = await import('@aws-sdk/client-secrets-manager');
-  client ??= new sdk.SecretsManagerClient({ region: config.region, maxAttempts: 3 });
-  const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
-  return result.SecretString ?? '';
+  try {
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    client ??= new sdk.SecretsManagerClient({ region: config.region, maxAttempts: 3 });
+    const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
+    return result.SecretString ?? '';
+  } catch (error) {
+    logger.error('secrets manager read failed', { error_name: (error as Error).name });
+    throw unavailable('SECRET_UNAVAILABLE', 'A secret the API needs could not be read; retry later.');
+  }
 }
 
 async function cachedSecret(arn: string, refresh = false): Promise<string> {
@@ -61,4 +69,9 @@ export async function registrarControlToken(): Promise<string | undefined> {
   if (!arn) return config.registrarControlToken;
   const value = (await cachedSecret(arn)).trim();
   return value || undefined;
+}
+
+/** Tests only: forget cached secrets. */
+export function clearSecretCacheForTests() {
+  cache.clear();
 }
