@@ -30,7 +30,8 @@ const stageSchema = z
     /** Where forced unregistrations go; absent = no route gets the control endpoint. */
     registrarControl: z
       .object({
-        url: z.url({ protocol: /^https?$/ }),
+        /** https only: the API refuses plain http except on loopback, which Lambda cannot reach. */
+        url: z.url({ protocol: /^https$/ }),
         /** Secret holding the control token; absent = the stack creates one. */
         tokenSecretArn: secretArn.optional(),
       })
