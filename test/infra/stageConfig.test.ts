@@ -21,6 +21,9 @@ describe('stage configuration', () => {
     expect(() => stageConfig(bad, 'qa')).toThrow(/stage "qa"[\s\S]*removalPolicy[\s\S]*logRetentionDays: one of 1, 3, 5, 7/);
     expect(() => stageConfig({ qa: { ...minimal, surprise: true } }, 'qa')).toThrow(/surprise/);
     expect(() => stageConfig({ qa: { ...minimal, registrarSecretArn: 'arn:aws:secretsmanager:x' } }, 'qa')).toThrow(/registrarSecretArn/);
+    expect(() => stageConfig({ qa: { ...minimal, registrarControl: { url: 'http://registrar.example.net/c' } } }, 'qa')).toThrow(
+      /registrarControl\.url/,
+    );
     expect(() => stageConfig(cdkJson.context.stages, 'Dev!')).toThrow(/Invalid stage name/);
     expect(() => stageConfig(undefined, 'dev')).toThrow(/"stages" must be an object/);
   });
