@@ -183,6 +183,7 @@ describe('DELETE without a control endpoint', () => {
     expectEnvelope(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations/${id}`, { token: alice.token }), 404, 'NOT_FOUND');
     expectEnvelope(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations`, { token: alice.token }), 404, 'NOT_FOUND');
     expect(ids(await getInfo(bob.token, ext))).toEqual([id]);
+    expectEnvelope(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations/${'x'.repeat(300)}`, { token: bob.token }), 404, 'NOT_FOUND');
   });
 });
 

@@ -310,6 +310,35 @@ describe('out-of-order delivery converges', () => {
   });
 });
 
+describe('concurrent deliveries', () => {
+  it('of one event: exactly one applies', async () => {
+    const ext = await fixture();
+    const event = { event: 'registered', aor: ext.aor, binding: binding({ registration_id: ruid(), expires_at: nowSeconds() + 600 }) };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => send(event)));
+    expect(replies.map((r) => r.applied).sort()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('of a whole sequence, each event three times at once: the newest state wins', async () => {
+    const ext = await fixture();
+    const id = ruid();
+    const t0 = nowSeconds() - 100;
+    const b = (cseq: number, expiresAt: number) => binding({ registration_id: id, cseq, expires_at: expiresAt });
+    const steps = [
+      { at: t0, event: { event: 'registered', aor: ext.aor, binding: b(1, t0 + 600) } },
+      { at: t0 + 10, event: { event: 'refreshed', aor: ext.aor, binding: b(2, t0 + 610) } },
+      { at: t0 + 20, event: { event: 'refreshed', aor: ext.aor, binding: b(3, t0 + 620) } },
+      { at: t0 + 30, event: { event: 'refreshed', aor: ext.aor, binding: b(4, t0 + 630) } },
+    ];
+    const replies = await Promise.all(
+      [...steps, ...steps, ...steps].map((step) => deliver(api, step.event, { timestamp: step.at })),
+    );
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    const info = await regInfo(ext);
+    expect(info.registrations).toEqual([expect.objectContaining({ registration_id: id, tm_expire: stamp(t0 + 630) })]);
+    expect((await queryBindings(customerId, ext.extensionId))[0]).toMatchObject({ cseq: 4 });
+  });
+});
+
 describe('bindings snapshot', () => {
   it('ends stored bindings missing from it and adds those present (a lost webhook is repaired)', async () => {
     const ext = await fixture();

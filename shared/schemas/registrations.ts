@@ -23,7 +23,8 @@ export const regInfo = z.object({
 });
 
 export const extensionRegistrationsParams = z.object({ id: z.string().min(1) });
-export const registrationParams = z.object({ id: z.string().min(1), registration_id: z.string().min(1) });
+/** A registration_id longer than the registrar's (<= 256) names nothing: 404. */
+export const registrationParams = z.object({ id: z.string().min(1), registration_id: z.string().min(1).max(256) });
 
 export const MAX_EXTENSION_IDS = 100;
 
