@@ -52,7 +52,7 @@ function coldImport(file: string): { ms: number; rssMb: number } {
   const script = `const t=performance.now();await import(${JSON.stringify(file)});` +
     `console.log(JSON.stringify({ms:performance.now()-t,rss:process.memoryUsage().rss}))`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1', NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_NO_WARNINGS: '1' },
   }).toString();
   const { ms, rss } = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; rss: number };
   return { ms, rssMb: rss / 1024 / 1024 };

@@ -11,6 +11,8 @@ import { dataDir, loadLocalSettings, localEnvironment } from './settings.js';
 
 /** npm start: DynamoDB Local (persisted in .data/), the table, the seed, the gateway on :3000. */
 async function main() {
+  // Node 20 is supported here; the SDK's upgrade notice is noise at every start.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
   let dynamo: DynamoDbLocal | undefined;

@@ -126,4 +126,11 @@ describe('route matching', () => {
     expect(new Set(keys).size).toBe(keys.length);
     for (const route of routes) expect(route.handler).toMatch(/^functions\/.+\.ts$/);
   });
+
+  it('customer routes can read the table (authentication is a read), registrar routes get the secrets', () => {
+    for (const route of routes) {
+      if (route.auth === 'customer') expect(route.table, route.operationId).not.toBe('none');
+      if (route.auth === 'registrar') expect(route.needs ?? [], route.operationId).toContain('registrarSecrets');
+    }
+  });
 });

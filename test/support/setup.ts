@@ -7,4 +7,4 @@ process.env.STAGE = 'test';
 process.env.SIP_DOMAIN_SUFFIX = 'sip.test';
 process.env.PAGE_TOKEN_SECRET = 'test-page-token-secret';
 process.env.LOG_LEVEL ??= 'SILENT';
-process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING = '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
