@@ -77,6 +77,8 @@ describe('signature', () => {
       // Body changed after signing (still valid JSON, still a valid event).
       ['bad_signature', { sendBody: text.replace('"cseq":1', '"cseq":7') }],
       ['bad_signature', { sendBody: `${text} ` }],
+      // Unsigned garbage is refused as unsigned (401), not parsed first (that would be 400).
+      ['bad_signature', { sendBody: '{not json' }],
       // A customer's access key is no registrar credential.
       ['bad_signature', { secret: token }],
     ];

@@ -2,15 +2,19 @@ import { config } from '../config.js';
 import { ApiError, invalidArgument } from '../errors.js';
 import type { AnyRoute } from '../routes/route.js';
 
+export function assertBodySize(rawBody: Buffer): void {
+  if (rawBody.length > config.maxBodyBytes) {
+    throw new ApiError('PAYLOAD_TOO_LARGE', 'BODY_TOO_LARGE', `The body exceeds ${config.maxBodyBytes} bytes.`);
+  }
+}
+
 /**
  * The JSON body of a route that declares one: 413 when too large, 415 when not JSON,
  * 400 when malformed. An absent body reads as {} so all-optional bodies may be omitted.
  * Routes without a body schema ignore whatever was sent.
  */
 export function readJsonBody(route: AnyRoute, rawBody: Buffer, headers: Record<string, string>): unknown {
-  if (rawBody.length > config.maxBodyBytes) {
-    throw new ApiError('PAYLOAD_TOO_LARGE', 'BODY_TOO_LARGE', `The body exceeds ${config.maxBodyBytes} bytes.`);
-  }
+  assertBodySize(rawBody);
   if (!route.body) return undefined;
   if (rawBody.length === 0) return {};
   const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

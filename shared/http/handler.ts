@@ -5,7 +5,7 @@ import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
 import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
 import { authenticateRequest, type RequestAuth } from './auth.js';
-import { readJsonBody } from './body.js';
+import { assertBodySize, readJsonBody } from './body.js';
 import { parseQuery } from './query.js';
 import { Reply, toResult } from './reply.js';
 import { validate } from './validate.js';
@@ -101,9 +101,11 @@ function prepareRequest(route: AnyRoute): middy.MiddlewareObj<APIGatewayProxyEve
       const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
       const rawQuery = parseQuery(event.rawQueryString);
       const headers = lowerCaseHeaders(event.headers);
-      // Size and media type are checked before auth: they are cheap and need no secret.
-      const json = readJsonBody(route, rawBody, headers);
+      // Size first (cheap, needs no secret); the body is parsed only once the caller is
+      // authenticated, so a webhook signature is checked over the raw bytes before any parsing.
+      assertBodySize(rawBody);
       const auth = await authenticateRequest(route, { query: rawQuery, headers, rawBody });
+      const json = readJsonBody(route, rawBody, headers);
       const { token: _t, accesskey: _a, ...query } = rawQuery;
       request.context.apiRequest = {
         params: validate('params', route.params as ZodType | undefined, event.pathParameters ?? {}),
