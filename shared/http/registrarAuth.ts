@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../errors.js';
 import { logger } from '../log.js';
 import { registrarSecrets, registrarSecretsRefreshable } from '../registrar/secrets.js';
-import type { AnyRoute } from '../routes/route.js';
+import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import type { AuthInput } from './auth.js';
 
 /** Largest accepted distance between X-Registrar-Timestamp and the API's clock, in seconds. */
@@ -14,15 +14,9 @@ export interface RegistrarAuth {
 }
 
 /**
- * How a registrar route authenticates (docs/registrar-protocol.md):
- * - routes that write (POST/PUT: the webhook) are signed: HMAC-SHA256 over
- *   timestamp + "." + raw body (isSignedRegistrarRoute in shared/openapi/document.ts agrees);
- * - the others (the credential lookup) carry the secret as a Bearer token.
+ * Signature or bearer, as registrarAuthMode (shared/routes/route.ts) says for the route.
  * Any configured secret is accepted (rotation). Customer access keys never are.
  */
-export const registrarAuthMode = (route: AnyRoute): 'signature' | 'bearer' =>
-  route.method === 'POST' || route.method === 'PUT' ? 'signature' : 'bearer';
-
 export async function verifyRegistrarRequest(route: AnyRoute, input: AuthInput): Promise<RegistrarAuth> {
   return registrarAuthMode(route) === 'signature' ? verifySignature(input) : verifyBearer(input);
 }

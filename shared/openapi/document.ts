@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { ZodObject, ZodType } from 'zod';
 import * as z from 'zod';
-import type { AnyRoute } from '../routes/route.js';
+import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
 import { operationExamples, type OperationExample } from './examples.js';
 
@@ -131,13 +131,9 @@ export function documentedErrorStatuses(route: AnyRoute): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-/**
- * Registrar routes that write (the webhook) are signed with X-Registrar-Timestamp /
- * X-Registrar-Signature; the others carry the secret as a Bearer token
- * (docs/registrar-protocol.md; the same rule as registrarAuthMode in shared/http/registrarAuth.ts).
- */
+/** Registrar routes signed with X-Registrar-Timestamp / X-Registrar-Signature. */
 export const isSignedRegistrarRoute = (route: AnyRoute) =>
-  route.auth === 'registrar' && (route.method === 'POST' || route.method === 'PUT');
+  route.auth === 'registrar' && registrarAuthMode(route) === 'signature';
 
 const registrarSignatureHeaders = z.object({
   'X-Registrar-Timestamp': z

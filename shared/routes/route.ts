@@ -64,3 +64,12 @@ export const defineRoute = <
 >(
   route: RouteDef<P, Q, B>,
 ): RouteDef<P, Q, B> => route;
+
+/**
+ * How a registrar route authenticates (docs/registrar-protocol.md): routes that write
+ * (the webhook) are signed over timestamp + "." + raw body; the others (the credential
+ * lookup) carry the secret as a Bearer token. The middleware and the OpenAPI document
+ * both ask this one rule.
+ */
+export const registrarAuthMode = (route: AnyRoute): 'signature' | 'bearer' =>
+  route.method === 'POST' || route.method === 'PUT' ? 'signature' : 'bearer';
