@@ -15,17 +15,27 @@ export interface LocalSettings {
   generatedAccessKey?: string;
   pageTokenSecret: string;
   registrarSecret: string;
+  /** Bearer token of Kamailio's control channel (npm run registrar, docs/registrar.md). */
+  registrarControlToken: string;
 }
 
 const file = resolve(dataDir, 'local.json');
 
 export function loadLocalSettings(newCustomerId: () => string): LocalSettings {
   mkdirSync(dataDir, { recursive: true });
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSettings;
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as LocalSettings;
+    // Files written before the control token existed get one now.
+    if (stored.registrarControlToken) return stored;
+    const upgraded = { ...stored, registrarControlToken: randomBytes(32).toString('base64url') };
+    saveLocalSettings(upgraded);
+    return upgraded;
+  }
   const settings: LocalSettings = {
     customerId: newCustomerId(),
     pageTokenSecret: randomBytes(32).toString('base64url'),
     registrarSecret: randomBytes(32).toString('base64url'),
+    registrarControlToken: randomBytes(32).toString('base64url'),
   };
   saveLocalSettings(settings);
   return settings;
@@ -46,5 +56,14 @@ export function localEnvironment(settings: LocalSettings, dynamodbEndpoint: stri
     SIP_DOMAIN_SUFFIX: process.env.SIP_DOMAIN_SUFFIX ?? 'sip.local',
     PAGE_TOKEN_SECRET: settings.pageTokenSecret,
     REGISTRAR_SECRETS: process.env.REGISTRAR_SECRETS ?? settings.registrarSecret,
+    // Kamailio's control channel as `npm run registrar` serves it; REGISTRAR_CONTROL_URL=""
+    // turns forced unregistration at the registrar off (the API then only edits records).
+    REGISTRAR_CONTROL_URL: process.env.REGISTRAR_CONTROL_URL ?? localRegistrarControlUrl(),
+    REGISTRAR_CONTROL_TOKEN: process.env.REGISTRAR_CONTROL_TOKEN ?? settings.registrarControlToken,
   };
+}
+
+/** Where `npm run registrar` serves the control channel (REGISTRAR_CONTROL_PORT, default 5071). */
+export function localRegistrarControlUrl(): string {
+  return `http://127.0.0.1:${Number(process.env.REGISTRAR_CONTROL_PORT ?? 5071)}/control`;
 }
