@@ -31,7 +31,7 @@ if ((${#missing[@]})); then
     chmod +x "$policy"
     created_policy=1
   fi
-  trap '[[ $created_policy == 1 ]] && rm -f "$policy"' EXIT
+  trap 'if [[ $created_policy == 1 ]]; then rm -f "$policy"; fi' EXIT
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
@@ -47,6 +47,11 @@ if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
     log "system kamailio service is not enabled or running"
   fi
 else
+  # No running systemd (a container): still drop the boot-time enablement the package made.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled --quiet kamailio 2>/dev/null; then
+    systemctl disable kamailio >/dev/null 2>&1 || true
+    log "disabled the kamailio service for boot"
+  fi
   stopped=0
   if [[ -x /etc/init.d/kamailio ]]; then
     /etc/init.d/kamailio stop >/dev/null 2>&1 || true

@@ -1,0 +1,544 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTALL_COMMAND, SIPP_REGISTER_XML, registrarTools, startKamailio, type RunningKamailio } from '../../registrar/kamailio.js';
+import { newCustomer, useApi } from '../support/api.js';
+
+/**
+ * The whole loop with real SIP: SIPp devices -> Kamailio (registrar/kamailio/kamailio.cfg)
+ * -> the API's credential lookup and signed webhooks -> DynamoDB Local, and back: the
+ * API's DELETE -> Kamailio's control channel. Needs kamailio and sipp (registrar/install.sh).
+ */
+const tools = registrarTools();
+const required = process.env.REQUIRE_REGISTRAR_E2E === '1';
+const missing = tools.missing.length > 0;
+if (missing && !required) {
+  console.warn(
+    [
+      '',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      `!!! registrar end-to-end tests SKIPPED: missing ${tools.missing.join(', ')}`,
+      `!!! install: ${INSTALL_COMMAND}`,
+      '!!! (REQUIRE_REGISTRAR_E2E=1 makes this a failure)',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '',
+    ].join('\n'),
+  );
+}
+
+if (missing && required) {
+  describe('registrar end to end: tools', () => {
+    it('has kamailio (with http_client, jansson, crypto) and sipp installed (REQUIRE_REGISTRAR_E2E=1)', () => {
+      throw new Error(`missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
+    });
+  });
+}
+
+// The API reads these at call time: the registrar's secret, and where Kamailio's control
+// channel listens (set before any request).
+const registrarSecret = randomBytes(24).toString('base64url');
+const controlToken = randomBytes(24).toString('base64url');
+
+interface WebhookSeen {
+  body: any;
+  status: number;
+  reply: string;
+}
+
+describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
+  const api = useApi();
+  let kamailio: RunningKamailio;
+  let proxy: Server;
+  let proxyUrl = '';
+  let workDir = '';
+  let token = '';
+  let domainId = '';
+  let realm = '';
+  const webhooks: WebhookSeen[] = [];
+  const kamailioLog: string[] = [];
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'registrar-e2e-'));
+    const controlPort = await freeTcpPort();
+    process.env.REGISTRAR_SECRETS = `unused-old-secret,${registrarSecret}`;
+    process.env.REGISTRAR_CONTROL_URL = `http://127.0.0.1:${controlPort}/control`;
+    process.env.REGISTRAR_CONTROL_TOKEN = controlToken;
+
+    // Kamailio talks to the gateway through this pass-through, which notes each webhook
+    // and the API's answer (the API verifies the signature: a 200 proves it held).
+    proxy = createHttpServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+      const body = Buffer.concat(chunks);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === 'string' && name !== 'host' && name !== 'connection' && name !== 'content-length') headers[name] = value;
+      }
+      const upstream = await fetch(new URL(req.url ?? '/', api.base), {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+      });
+      const reply = await upstream.text();
+      if (req.url?.startsWith('/v1.0/registrar/webhook')) {
+        let parsed: unknown = undefined;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          parsed = body.toString('utf8');
+        }
+        webhooks.push({ body: parsed, status: upstream.status, reply });
+      }
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(reply);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+
+    kamailio = await startKamailio({
+      apiUrl: proxyUrl,
+      secret: registrarSecret,
+      controlToken,
+      sipPort: await freeUdpPort(),
+      controlPort,
+      runDir: join(workDir, 'kamailio'),
+      defines: { EXPIRES_MIN: 1, EXPIRES_DEFAULT: 60, EXPIRES_MAX: 3600, UL_TIMER_INTERVAL: 1, SIP_WORKERS: 2 },
+      sharedMemoryMb: 32,
+      privateMemoryMb: 4,
+      onLog: (line) => {
+        kamailioLog.push(line);
+        if (kamailioLog.length > 400) kamailioLog.shift();
+      },
+    });
+
+    ({ token } = await newCustomer('registrar e2e'));
+    const domain = await api.call('POST', '/v1.0/domains', { token, body: { domain_name: `e2e-${randomBytes(5).toString('hex')}` } });
+    expect(domain.status, domain.text).toBe(200);
+    domainId = domain.body.id;
+    realm = domain.body.realm;
+    expect(realm).toBe(`${domain.body.domain_name}.${process.env.SIP_DOMAIN_SUFFIX}`);
+  });
+
+  afterAll(async () => {
+    await kamailio?.stop();
+    await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  let extensionCounter = 1000;
+  async function newExtension(password = newPassword()) {
+    const extension = String(++extensionCounter);
+    const created = await api.call('POST', '/v1.0/extensions', { token, body: { domain_id: domainId, extension, password } });
+    expect(created.status, created.text).toBe(200);
+    return { id: created.body.id as string, extension, password, aor: `${extension}@${realm}` };
+  }
+
+  interface Device {
+    user: string;
+    password: string;
+    port: number;
+    ua: string;
+    callId: string;
+    cseq: number;
+    realm?: string;
+  }
+
+  async function device(user: string, password: string, ua: string): Promise<Device> {
+    return { user, password, port: await freeUdpPort(), ua, callId: randomBytes(8).toString('hex'), cseq: 1 };
+  }
+
+  const contactOf = (d: Device) => `sip:${d.user}@127.0.0.1:${d.port};transport=udp`;
+
+  /** One REGISTER (challenge, then credentials) from the device; the final SIP status. */
+  async function register(d: Device, expires: number, options: { contact?: string } = {}): Promise<number> {
+    const logFile = join(workDir, `sipp-${randomBytes(4).toString('hex')}.log`);
+    const args = [
+      `127.0.0.1:${kamailio.sipPort}`,
+      '-sf',
+      SIPP_REGISTER_XML,
+      '-m',
+      '1',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(d.port),
+      '-s',
+      d.user,
+      '-au',
+      d.user,
+      '-ap',
+      d.password,
+      '-key',
+      'realm',
+      d.realm ?? realm,
+      '-key',
+      'expires',
+      String(expires),
+      '-key',
+      'ua',
+      d.ua,
+      '-key',
+      'contact',
+      options.contact ?? `<${contactOf(d)}>`,
+      '-cid_str',
+      `${d.callId}-%u`,
+      '-base_cseq',
+      String(d.cseq),
+      '-trace_logs',
+      '-log_file',
+      logFile,
+      '-timeout',
+      '10s',
+      '-timeout_error',
+      '-nostdin',
+    ];
+    // Two requests per run (challenge + credentials): the next run of this device
+    // continues the dialog with a higher CSeq.
+    d.cseq += 2;
+    const output: string[] = [];
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(tools.sipp!, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (c: Buffer) => output.push(c.toString()));
+      child.stderr.on('data', (c: Buffer) => output.push(c.toString()));
+      child.on('exit', (c) => resolve(c));
+    });
+    let log = '';
+    try {
+      log = readFileSync(logFile, 'utf8');
+    } catch {
+      // no result line written
+    }
+    const result = /RESULT (\d{3})/.exec(log);
+    if (code !== 0 || !result) {
+      throw new Error(
+        `sipp failed (exit ${code}):\n${output.join('').slice(-3000)}\n--- kamailio ---\n${kamailioLog.slice(-40).join('\n')}`,
+      );
+    }
+    return Number(result[1]);
+  }
+
+  const registrations = async (extensionId: string) => {
+    const r = await api.call('GET', `/v1.0/extensions/${extensionId}/registrations`, { token });
+    expect(r.status, r.text).toBe(200);
+    return r.body as { extension_id: string; registered: boolean; registrations: any[] };
+  };
+
+  /** Kamailio's own view of an AOR: the ruids of its bindings (usrloc over JSON-RPC). */
+  async function kamailioBindings(aor: string): Promise<{ ruid: string; address: string; userAgent: string }[]> {
+    try {
+      const result = await kamailio.rpc<any>('ul.lookup', ['location', aor]);
+      return (result.Contacts ?? []).map((c: any) => ({
+        ruid: c.Contact.Ruid,
+        address: c.Contact.Address,
+        userAgent: c.Contact['User-Agent'],
+      }));
+    } catch (error) {
+      if (/not found|no contacts/i.test((error as Error).message)) return [];
+      throw error;
+    }
+  }
+
+  // ---- the tests ----------------------------------------------------------------------
+
+  it('keeps its control channel and RPC behind the token', async () => {
+    const noToken = await fetch(kamailio.rpcUrl, {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'ul.dump', id: 1 }),
+    });
+    expect(noToken.status).toBe(401);
+    const wrongToken = await fetch(kamailio.controlUrl, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+      body: JSON.stringify({ aor: `x@${realm}` }),
+    });
+    expect(wrongToken.status).toBe(401);
+    const unknown = await fetch(kamailio.controlUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${controlToken}` },
+      body: JSON.stringify({ aor: `nobody@${realm}` }),
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ removed: 0 });
+  });
+
+  it('registers with the right password: 200, the binding in Kamailio and in the API with user agent and contact', async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, ext.password, 'Yealink SIP-T46G 28.72.14.5');
+    expect(await register(phone, 60)).toBe(200);
+
+    const inKamailio = await kamailioBindings(ext.aor);
+    expect(inKamailio).toHaveLength(1);
+    expect(inKamailio[0]!.address).toBe(contactOf(phone));
+
+    const info = await waitFor(() => registrations(ext.id), (r) => r.registered);
+    expect(info.registrations).toHaveLength(1);
+    const reg = info.registrations[0];
+    expect(reg.registration_id).toBe(inKamailio[0]!.ruid);
+    expect(reg.registration_id).toMatch(/^uloc-[0-9a-f]+-[0-9a-f]+-\d+$/);
+    expect(reg.contact_address).toBe(contactOf(phone));
+    expect(reg.device).toBe('Yealink SIP-T46G 28.72.14.5');
+    expect(reg.real_address).toBe('');
+    expect(reg.expires).toBeGreaterThan(0);
+    expect(reg.expires).toBeLessThanOrEqual(60);
+
+    const sent = webhooks.filter((w) => w.body?.aor === ext.aor);
+    expect(sent.map((w) => w.body.event)).toEqual(['registered']);
+    expect(sent[0]!.status).toBe(200);
+    expect(sent[0]!.body.binding).toMatchObject({
+      registration_id: reg.registration_id,
+      contact: contactOf(phone),
+      user_agent: 'Yealink SIP-T46G 28.72.14.5',
+      call_id: `${phone.callId}-1`,
+      cseq: 2,
+    });
+    expect(sent[0]!.body.bindings).toHaveLength(1);
+  });
+
+  it('answers a wrong password with 401 and records nothing', async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, 'WrongPassword123', 'wrong password phone');
+    expect(await register(phone, 60)).toBe(401);
+    expect(await kamailioBindings(ext.aor)).toEqual([]);
+    expect(await registrations(ext.id)).toEqual({ extension_id: ext.id, registered: false, registrations: [] });
+    expect(webhooks.filter((w) => w.body?.aor === ext.aor)).toEqual([]);
+  });
+
+  it('answers an unknown user (and an unknown realm) with 403', async () => {
+    const stranger = await device('9999', 'Whatever12345', 'stranger');
+    expect(await register(stranger, 60)).toBe(403);
+    const elsewhere = await device('1001', 'Whatever12345', 'stranger');
+    elsewhere.realm = `nowhere-${randomBytes(4).toString('hex')}.${process.env.SIP_DOMAIN_SUFFIX}`;
+    expect(await register(elsewhere, 60)).toBe(403);
+    expect(await kamailioBindings(`9999@${realm}`)).toEqual([]);
+  });
+
+  it('keeps two devices on one extension apart', async () => {
+    const ext = await newExtension();
+    const deskPhone = await device(ext.extension, ext.password, 'desk phone');
+    const softphone = await device(ext.extension, ext.password, 'softphone');
+    expect(await register(deskPhone, 60)).toBe(200);
+    expect(await register(softphone, 60)).toBe(200);
+
+    const inKamailio = await kamailioBindings(ext.aor);
+    expect(inKamailio.map((b) => b.userAgent).sort()).toEqual(['desk phone', 'softphone']);
+
+    const info = await waitFor(() => registrations(ext.id), (r) => r.registrations.length === 2);
+    expect(info.registered).toBe(true);
+    expect(info.registrations.map((r) => r.device).sort()).toEqual(['desk phone', 'softphone']);
+    expect(new Set(info.registrations.map((r) => r.registration_id))).toEqual(new Set(inKamailio.map((b) => b.ruid)));
+    const byDevice = Object.fromEntries(info.registrations.map((r) => [r.device, r.contact_address]));
+    expect(byDevice).toEqual({ 'desk phone': contactOf(deskPhone), softphone: contactOf(softphone) });
+  });
+
+  it('moves the expiry on a refresh', async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, ext.password, 'refreshing phone');
+    expect(await register(phone, 20)).toBe(200);
+    const first = await waitFor(() => registrations(ext.id), (r) => r.registered);
+    const firstExpire = first.registrations[0].tm_expire as string;
+    expect(first.registrations[0].expires).toBeLessThanOrEqual(20);
+
+    expect(await register(phone, 3000)).toBe(200);
+    const refreshed = await waitFor(
+      () => registrations(ext.id),
+      (r) => r.registrations[0]?.tm_expire !== firstExpire,
+    );
+    expect(refreshed.registered).toBe(true);
+    expect(refreshed.registrations).toHaveLength(1);
+    expect(refreshed.registrations[0].registration_id).toBe(first.registrations[0].registration_id);
+    expect(refreshed.registrations[0].expires).toBeGreaterThan(20);
+    expect(refreshed.registrations[0].tm_expire > firstExpire).toBe(true);
+    const events = webhooks.filter((w) => w.body?.aor === ext.aor).map((w) => w.body.event);
+    expect(events).toEqual(['registered', 'refreshed']);
+  });
+
+  it('unregisters on Expires: 0 and lists the last registration', async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, ext.password, 'leaving phone');
+    expect(await register(phone, 60)).toBe(200);
+    const live = await waitFor(() => registrations(ext.id), (r) => r.registered);
+    const id = live.registrations[0].registration_id;
+
+    expect(await register(phone, 0)).toBe(200);
+    expect(await kamailioBindings(ext.aor)).toEqual([]);
+    const gone = await waitFor(() => registrations(ext.id), (r) => !r.registered);
+    expect(gone.registrations).toHaveLength(1);
+    expect(gone.registrations[0]).toMatchObject({ registration_id: id, expires: 0, device: 'leaving phone' });
+    const last = webhooks.filter((w) => w.body?.aor === ext.aor).at(-1)!;
+    expect(last.body).toMatchObject({ event: 'unregistered', binding: { registration_id: id }, bindings: [] });
+    expect(last.status).toBe(200);
+  });
+
+  it('unregisters every device on Contact: *', async () => {
+    const ext = await newExtension();
+    const a = await device(ext.extension, ext.password, 'device a');
+    const b = await device(ext.extension, ext.password, 'device b');
+    expect(await register(a, 60)).toBe(200);
+    expect(await register(b, 60)).toBe(200);
+    await waitFor(() => registrations(ext.id), (r) => r.registrations.length === 2);
+
+    expect(await register(a, 0, { contact: '*' })).toBe(200);
+    expect(await kamailioBindings(ext.aor)).toEqual([]);
+    const gone = await waitFor(() => registrations(ext.id), (r) => !r.registered);
+    expect(gone.registrations.map((r) => r.device).sort()).toEqual(['device a', 'device b']);
+    const last = webhooks.filter((w) => w.body?.aor === ext.aor).at(-1)!;
+    expect(last.body).toMatchObject({ event: 'unregistered', bindings: [] });
+  });
+
+  it("sees a short registration expire within seconds through Kamailio's expiry event", async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, ext.password, 'short-lived phone');
+    expect(await register(phone, 2)).toBe(200);
+    const live = await waitFor(() => registrations(ext.id), (r) => r.registered);
+    const id = live.registrations[0].registration_id;
+
+    const expired = await waitFor(
+      async () => webhooks.find((w) => w.body?.aor === ext.aor && w.body.event === 'expired'),
+      (w) => w !== undefined,
+      15_000,
+    );
+    expect(expired!.status).toBe(200);
+    expect(expired!.body.binding).toMatchObject({ registration_id: id, contact: contactOf(phone) });
+    expect(expired!.body.bindings).toEqual([]);
+    expect(await kamailioBindings(ext.aor)).toEqual([]);
+    const info = await registrations(ext.id);
+    expect(info.registered).toBe(false);
+    expect(info.registrations).toMatchObject([{ registration_id: id, expires: 0 }]);
+  });
+
+  it('removes one registration through the API from Kamailio too', async () => {
+    const ext = await newExtension();
+    const keep = await device(ext.extension, ext.password, 'stays');
+    const drop = await device(ext.extension, ext.password, 'goes');
+    expect(await register(keep, 60)).toBe(200);
+    expect(await register(drop, 60)).toBe(200);
+    const both = await waitFor(() => registrations(ext.id), (r) => r.registrations.length === 2);
+    const dropId = both.registrations.find((r) => r.device === 'goes').registration_id;
+    const keepId = both.registrations.find((r) => r.device === 'stays').registration_id;
+
+    const deleted = await api.call('DELETE', `/v1.0/extensions/${ext.id}/registrations/${dropId}`, { token });
+    expect(deleted.status, deleted.text).toBe(204);
+
+    expect((await kamailioBindings(ext.aor)).map((b) => b.ruid)).toEqual([keepId]);
+    const after = await registrations(ext.id);
+    expect(after.registered).toBe(true);
+    expect(after.registrations.map((r) => r.registration_id)).toEqual([keepId]);
+
+    const again = await api.call('DELETE', `/v1.0/extensions/${ext.id}/registrations/${dropId}`, { token });
+    expect(again.status, again.text).toBe(404);
+
+    const all = await api.call('DELETE', `/v1.0/extensions/${ext.id}/registrations`, { token });
+    expect(all.status, all.text).toBe(204);
+    expect(await kamailioBindings(ext.aor)).toEqual([]);
+    expect((await registrations(ext.id)).registered).toBe(false);
+  });
+
+  it('refuses the old password after a password change', async () => {
+    const ext = await newExtension();
+    const changed = await api.call('PUT', `/v1.0/extensions/${ext.id}`, { token, body: { password: 'BrandNewPass2026' } });
+    expect(changed.status, changed.text).toBe(200);
+
+    const oldPassword = await device(ext.extension, ext.password, 'old password');
+    expect(await register(oldPassword, 60)).toBe(401);
+    const newPassword = await device(ext.extension, 'BrandNewPass2026', 'new password');
+    expect(await register(newPassword, 60)).toBe(200);
+    const info = await waitFor(() => registrations(ext.id), (r) => r.registered);
+    expect(info.registrations.map((r) => r.device)).toEqual(['new password']);
+  });
+
+  it('refuses REGISTER once the extension is deleted, and drops its bindings', async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, ext.password, 'orphaned phone');
+    expect(await register(phone, 60)).toBe(200);
+    await waitFor(() => registrations(ext.id), (r) => r.registered);
+
+    const deleted = await api.call('DELETE', `/v1.0/extensions/${ext.id}`, { token });
+    expect(deleted.status, deleted.text).toBe(200);
+    await waitFor(() => kamailioBindings(ext.aor), (b) => b.length === 0);
+
+    expect(await register(phone, 60)).toBe(403);
+    expect(await kamailioBindings(ext.aor)).toEqual([]);
+  });
+
+  it('answers 503 while the API cannot be reached', async () => {
+    const deadApi = `http://127.0.0.1:${await freeTcpPort()}`;
+    const lonely = await startKamailio({
+      apiUrl: deadApi,
+      secret: registrarSecret,
+      controlToken,
+      sipPort: await freeUdpPort(),
+      controlPort: await freeTcpPort(),
+      runDir: join(workDir, 'kamailio-no-api'),
+      defines: { SIP_WORKERS: 1 },
+      sharedMemoryMb: 16,
+      privateMemoryMb: 4,
+    });
+    try {
+      const ext = await newExtension();
+      const phone = await device(ext.extension, ext.password, 'patient phone');
+      const original = kamailio;
+      kamailio = lonely;
+      try {
+        expect(await register(phone, 60)).toBe(503);
+        expect(await kamailioBindings(ext.aor)).toEqual([]);
+      } finally {
+        kamailio = original;
+      }
+    } finally {
+      await lonely.stop();
+    }
+  });
+
+  it('had every webhook it sent accepted by the API (signatures valid)', () => {
+    expect(webhooks.length).toBeGreaterThan(10);
+    const rejected = webhooks.filter((w) => w.status !== 200);
+    expect(rejected).toEqual([]);
+    for (const w of webhooks) expect(w.body.event_time).toBeTypeOf('number');
+  });
+});
+
+// ---- plumbing -----------------------------------------------------------------------
+
+/** Valid for the extensions API: 12+ characters, letters and digits. */
+const newPassword = () => `Pw${randomBytes(9).toString('hex')}`;
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await read();
+  }
+  return last;
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
