@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
-import { BINDING_PREFIX, bindingKey, extensionKey, extensionPartition, sipCredentialKey } from '../table/keys.js';
+import { BINDING_PREFIX, bindingKey, extensionKey, extensionPartition } from '../table/keys.js';
 
 /**
  * Registration bindings: one item per registrar binding (ruid) in the extension's own
@@ -54,26 +54,7 @@ export interface BindingFields {
   expires_at?: number;
 }
 
-/** What the registrar lookup item holds (written by the extensions store). */
-export interface SipCredential {
-  customer_id: string;
-  extension_id: string;
-  domain_id: string;
-  username: string;
-  realm: string;
-  ha1: string;
-  ha1b: string;
-}
-
 const TTL = tableDefinition.timeToLiveAttribute;
-
-/** One GetItem on the (realm, username) lookup item. */
-export async function getSipCredential(realm: string, username: string): Promise<SipCredential | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: sipCredentialKey(realm, username), ConsistentRead: true }),
-  );
-  return Item as SipCredential | undefined;
-}
 
 const bindingOf = (item: Record<string, unknown>): BindingRecord => {
   const { PK: _pk, SK: _sk, entity: _e, ...rest } = item;
