@@ -86,6 +86,7 @@ export interface RunningKamailio {
 export async function startKamailio(options: KamailioOptions): Promise<RunningKamailio> {
   const kamailio = options.kamailioPath ?? findExecutable('kamailio');
   if (!kamailio) throw new Error(`kamailio is not installed. Install it with: ${INSTALL_COMMAND}`);
+  if (!options.secret || !options.controlToken) throw new Error('startKamailio needs a registrar secret and a control token');
   mkdirSync(options.runDir, { recursive: true });
   const sipHost = options.sipHost ?? '127.0.0.1';
   const defines: Record<string, string | number> = {

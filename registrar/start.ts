@@ -22,8 +22,8 @@ async function main() {
   const sipPort = Number(process.env.REGISTRAR_SIP_PORT ?? 5060);
   const controlPort = Number(process.env.REGISTRAR_CONTROL_PORT ?? 5071);
   // If npm start was given REGISTRAR_SECRETS, give the registrar one of them.
-  const secret = process.env.REGISTRAR_SECRET ?? process.env.REGISTRAR_SECRETS?.split(',')[0]?.trim() ?? settings.registrarSecret;
-  const controlToken = process.env.REGISTRAR_CONTROL_TOKEN ?? settings.registrarControlToken;
+  const secret = process.env.REGISTRAR_SECRET || process.env.REGISTRAR_SECRETS?.split(',')[0]?.trim() || settings.registrarSecret;
+  const controlToken = process.env.REGISTRAR_CONTROL_TOKEN || settings.registrarControlToken;
 
   let registrar: RunningKamailio | undefined;
   let stopping = false;
