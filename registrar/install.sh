@@ -39,7 +39,9 @@ else
 fi
 
 # The packaged service must not hold port 5060 with /etc/kamailio.
-if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+if [[ $(id -u) -ne 0 ]]; then
+  log "not root: left the packaged kamailio service alone (run as root to make sure it is off)"
+elif command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
   if systemctl is-enabled --quiet kamailio 2>/dev/null || systemctl is-active --quiet kamailio 2>/dev/null; then
     systemctl disable --now kamailio >/dev/null 2>&1 || true
     log "disabled and stopped the system kamailio service"
