@@ -24,6 +24,25 @@ const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 
+/**
+ * Targets, as ratios against the same-run baseline. `max`: the ratio must stay at or
+ * below; `min`: at or above. Cold import: the peers' anchor is 150-185 ms for SDK +
+ * middy + zod bundled, against a 9-12 ms hello world (toolchain facts).
+ */
+const TARGETS = {
+  coldImport: { max: 25 },
+  rss: { max: 2 },
+  warmP50: { max: 1.5 },
+  warmP99: { max: 2.5 },
+  authCacheGain: { min: 1.3 },
+} satisfies Record<string, { max?: number; min?: number }>;
+
+function verdict(name: string, ratio: number, target: { max?: number; min?: number }, unit: string, detail: string) {
+  const ok = (target.max === undefined || ratio <= target.max) && (target.min === undefined || ratio >= target.min);
+  const goal = target.max !== undefined ? `<= ${target.max}` : `>= ${target.min}`;
+  return [name, `${ratio.toFixed(2)}${unit}`, `${ok ? 'met' : 'MISSED'} (target ${goal})`, detail];
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -95,7 +114,8 @@ async function main() {
     await bundle(join(dir, 'hello-src.mjs'), hello);
     const routeBundles = {
       'GET /v1.0/accesskeys/{id}': 'functions/accesskeys/get.ts',
-      'GET /v1.0/health': 'functions/health/get.ts',
+      'POST /v1.0/extensions': 'functions/extensions/create.ts',
+      'POST /v1.0/registrar/webhook': 'functions/registrar/webhook.ts',
     };
     const helloRuns = Array.from({ length: ROUNDS }, () => coldImport(hello));
     for (const [route, entry] of Object.entries(routeBundles)) {
@@ -107,8 +127,8 @@ async function main() {
       const helloMs = median(helloRuns.map((r) => r.ms));
       const rss = median(runs.map((r) => r.rssMb));
       const helloRss = median(helloRuns.map((r) => r.rssMb));
-      rows.push([`cold import ${route}`, `${(ms / helloMs).toFixed(1)}x hello world`, `${ms.toFixed(0)} ms vs ${helloMs.toFixed(1)} ms`]);
-      rows.push([`RSS after import ${route}`, `${(rss / helloRss).toFixed(2)}x hello world`, `${rss.toFixed(0)} MB vs ${helloRss.toFixed(0)} MB`]);
+      rows.push(verdict(`cold import ${route}`, ms / helloMs, TARGETS.coldImport, 'x hello world', `${ms.toFixed(0)} ms vs ${helloMs.toFixed(1)} ms`));
+      rows.push(verdict(`RSS after import ${route}`, rss / helloRss, TARGETS.rss, 'x hello world', `${rss.toFixed(0)} MB vs ${helloRss.toFixed(0)} MB`));
     }
 
     // 3 + 4: warm requests against DynamoDB Local.
@@ -145,18 +165,21 @@ async function main() {
         uncachedTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
       }
       const p50 = (v: number[]) => median(v);
-      rows.push(['warm GET accesskey p50 (handler vs bare GetItem)', `${(p50(handlerTimes) / p50(bareTimes)).toFixed(2)}x`, `${p50(handlerTimes).toFixed(2)} ms vs ${p50(bareTimes).toFixed(2)} ms`]);
-      rows.push(['warm GET accesskey p99 (handler vs bare GetItem)', `${(percentile(handlerTimes, 0.99) / percentile(bareTimes, 0.99)).toFixed(2)}x`, '']);
-      rows.push(['auth cache off vs on, p50', `${(p50(uncachedTimes) / p50(handlerTimes)).toFixed(2)}x`, 'one extra GetItem per request without it']);
+      rows.push(verdict('warm GET accesskey p50 (handler vs bare GetItem)', p50(handlerTimes) / p50(bareTimes), TARGETS.warmP50, 'x', `${p50(handlerTimes).toFixed(2)} ms vs ${p50(bareTimes).toFixed(2)} ms`));
+      rows.push(verdict('warm GET accesskey p99 (handler vs bare GetItem)', percentile(handlerTimes, 0.99) / percentile(bareTimes, 0.99), TARGETS.warmP99, 'x', ''));
+      rows.push(verdict('auth cache off vs on, p50 (higher = cache saves more)', p50(uncachedTimes) / p50(handlerTimes), TARGETS.authCacheGain, 'x', 'one extra GetItem per request without it'));
     } finally {
       await dynamo.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const width = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(`\nbench (${ROUNDS} cold rounds, ${REQUESTS} warm requests per side; ratios are the result)\n`);
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i]!)).join('  '));
+  const missed = rows.filter((r) => r[2]!.startsWith('MISSED'));
+  console.log(missed.length ? `\n${missed.length} target(s) missed` : '\nall targets met');
+  if (missed.length) process.exitCode = 1;
 }
 
 await main();
