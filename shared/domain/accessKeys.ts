@@ -4,24 +4,12 @@ import { formatTimestamp, newId, nowTimestamp } from '../ids.js';
 import * as store from '../store/accessKeys.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { hashSecret, newAccessKeySecret } from './secrets.js';
+import type * as z from 'zod';
+import type { accessKey, accessKeyCreate } from '../schemas/accessKeys.js';
 
-export interface AccessKeyInput {
-  name?: string;
-  detail?: string;
-  /** Seconds of validity from now; omitted = never expires. */
-  expire?: number;
-}
+export type AccessKeyInput = z.output<typeof accessKeyCreate>;
 
-export interface AccessKeyView {
-  id: string;
-  customer_id: string;
-  name: string;
-  detail: string;
-  tm_expire: string;
-  tm_create: string;
-  tm_update: string;
-  tm_delete: string;
-}
+export type AccessKeyView = z.output<typeof accessKey>;
 
 export const toAccessKeyView = (record: store.AccessKeyRecord, tmDelete = ''): AccessKeyView => ({
   id: record.id,

@@ -3,24 +3,12 @@ import { alreadyExists, failedPrecondition, notFound } from '../errors.js';
 import { newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import * as store from '../store/domains.js';
 import type { PageRequest } from '../store/queryPage.js';
+import type * as z from 'zod';
+import type { domain, domainCreate } from '../schemas/domains.js';
 
-export interface DomainInput {
-  domain_name: string;
-  name?: string;
-  detail?: string;
-}
+export type DomainInput = z.output<typeof domainCreate>;
 
-export interface DomainView {
-  id: string;
-  customer_id: string;
-  domain_name: string;
-  realm: string;
-  name: string;
-  detail: string;
-  tm_create: string;
-  tm_update: string;
-  tm_delete: string;
-}
+export type DomainView = z.output<typeof domain>;
 
 export const toDomainView = (record: store.DomainRecord, tmDelete = ''): DomainView => ({
   id: record.id,

@@ -5,35 +5,15 @@ import * as store from '../store/extensions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain } from './domains.js';
 import { bindingRemovalForExtensionDelete } from './registrations.js';
+import type * as z from 'zod';
+import type { extension, extensionCreate, extensionUpdate } from '../schemas/extensions.js';
 
-export interface ExtensionInput {
-  name?: string;
-  detail?: string;
-  domain_id: string;
-  extension: string;
-  password?: string;
-}
+export type ExtensionInput = z.output<typeof extensionCreate>;
 
-export interface ExtensionChanges {
-  name?: string;
-  detail?: string;
-  password?: string;
-}
+export type ExtensionChanges = z.output<typeof extensionUpdate>;
 
-/** The seed's extension object (customer_id replaces the seed's older user_id). */
-export interface ExtensionView {
-  id: string;
-  customer_id: string;
-  name: string;
-  detail: string;
-  domain_id: string;
-  extension: string;
-  password: string;
-  direct_hash: string;
-  tm_create: string;
-  tm_update: string;
-  tm_delete: string;
-}
+/** The seed's extension object, exactly as documented (customer_id replaces the seed's older user_id). */
+export type ExtensionView = z.output<typeof extension>;
 
 export const toExtensionView = (record: store.ExtensionRecord, tmDelete = ''): ExtensionView => ({
   id: record.id,

@@ -8,28 +8,17 @@ import type { TransactItem } from '../store/extensions.js';
 import { queryPage, type PageRequest } from '../store/queryPage.js';
 import { tableName } from '../table/client.js';
 import { bindingKey, customerExtensionsIndex } from '../table/keys.js';
+import type * as z from 'zod';
+import type { regInfo, registration } from '../schemas/registrations.js';
 
 /** Ended registrations shown when none is live. */
 export const HISTORY_LIMIT = 10;
 /** Per-extension lookups of one request run this many at a time. */
 const LOOKUP_CONCURRENCY = 8;
 
-export interface RegistrationView {
-  registration_id: string;
-  contact_address: string;
-  real_address: string;
-  device: string;
-  expires: number;
-  tm_expire: string;
-  tm_create: string;
-  tm_update: string;
-}
+export type RegistrationView = z.output<typeof registration>;
 
-export interface RegInfo {
-  extension_id: string;
-  registered: boolean;
-  registrations: RegistrationView[];
-}
+export type RegInfo = z.output<typeof regInfo>;
 
 const live = (b: store.BindingRecord, nowSeconds: number) => b.ended_by === '' && b.expires_at > nowSeconds;
 /** Removed bindings (API DELETE) are hidden tombstones; past their TTL an item is gone, swept or not. */
