@@ -1,0 +1,41 @@
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../shared/table/definition.js';
+import { ensureTable } from '../shared/table/ensure.js';
+
+const client = new DynamoDBClient({
+  endpoint: process.env.DYNAMODB_ENDPOINT,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+afterAll(() => client.destroy());
+
+describe('the local table', () => {
+  it('is created from the shared definition: keys, indexes and TTL, once', async () => {
+    const name = `ensure-${Date.now()}`;
+    expect(await ensureTable(client, name)).toBe('created');
+    expect(await ensureTable(client, name)).toBe('exists');
+
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    expect(Table!.KeySchema).toEqual([
+      { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+      { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+    ]);
+    const indexes = (Table!.GlobalSecondaryIndexes ?? [])
+      .map((index) => ({
+        indexName: index.IndexName,
+        partitionKey: index.KeySchema!.find((k) => k.KeyType === 'HASH')!.AttributeName,
+        sortKey: index.KeySchema!.find((k) => k.KeyType === 'RANGE')!.AttributeName,
+        projection: index.Projection!.ProjectionType,
+      }))
+      .sort((a, b) => a.indexName!.localeCompare(b.indexName!));
+    expect(indexes).toEqual(tableDefinition.globalIndexes.map((index) => ({ ...index, projection: 'ALL' })));
+    expect(Table!.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      AttributeName: tableDefinition.timeToLiveAttribute,
+      TimeToLiveStatus: 'ENABLED',
+    });
+  });
+});
