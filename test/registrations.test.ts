@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { db } from '../shared/table/client.js';
 import { newId } from '../shared/ids.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 import {
@@ -134,7 +135,8 @@ describe('GET /v1.0/extensions/registrations', () => {
         { token: alice.token },
       );
       expect(page.status, page.text).toBe(200);
-      expect(page.body.result.length).toBeLessThanOrEqual(1);
+      // Extensions without registration data are never visited: no empty pages.
+      expect(page.body.result).toHaveLength(1);
       seen.push(...page.body.result.map((r: any) => r.extension_id));
       pageToken = page.body.next_page_token;
       if (pages === 0) {
@@ -148,6 +150,26 @@ describe('GET /v1.0/extensions/registrations', () => {
       pages++;
     } while (pageToken && pages < 10);
     expect(seen).toEqual([third.extensionId, first.extensionId]);
+    expect(pages).toBe(2);
+  });
+
+  it('without ids costs one Query however many extensions never registered', async () => {
+    const { token } = await newCustomer();
+    const registered = await newExtension(api, token);
+    for (let i = 0; i < 12; i++) await newExtension(api, token, { id: registered.domainId, realm: registered.realm });
+    await register(registered);
+    await register(registered);
+    const send = vi.spyOn(db(), 'send');
+    try {
+      const all = await api.call('GET', '/v1.0/extensions/registrations', { token });
+      expect(all.body.result.map((r: any) => r.extension_id)).toEqual([registered.extensionId]);
+      expect(all.body.result[0].registrations).toHaveLength(2);
+      // The access key may come from the auth cache; the listing itself is one Query.
+      const commands = send.mock.calls.map(([command]) => command.constructor.name);
+      expect(commands.filter((name) => name !== 'GetCommand')).toEqual(['QueryCommand']);
+    } finally {
+      send.mockRestore();
+    }
   });
 });
 

@@ -1,13 +1,12 @@
 import { config } from '../config.js';
-import { notFound } from '../errors.js';
+import { invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, UUID_PATTERN } from '../ids.js';
 import { logger } from '../log.js';
 import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
 import * as store from '../store/bindings.js';
 import type { TransactItem } from '../store/extensions.js';
-import { queryPage, type PageRequest } from '../store/queryPage.js';
-import { tableName } from '../table/client.js';
-import { bindingKey, customerExtensionsIndex } from '../table/keys.js';
+import { clampPageSize, decodePageToken, encodePageToken } from '../store/paging.js';
+import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
 import type { regInfo, registration } from '../schemas/registrations.js';
 
@@ -104,25 +103,24 @@ export async function getRegistrationsOf(customerId: string, extensionIds: reado
 }
 
 /**
- * Without ids: one page of the caller's extensions (GSI1, newest first), then their
- * bindings in parallel; only extensions with registration data (live or history) are
- * returned, so a page may hold fewer than page_size items (or none) while
- * next_page_token is not "".
+ * Without ids: a page of the caller's extensions that have registration data (live or
+ * history), newest extension first, read from the bindings index: one Query for a
+ * usual page, and extensions that never registered cost nothing. An extension whose
+ * bindings are all hidden (removed, or past retention but not yet swept) is left out,
+ * so a page may be shorter than page_size while next_page_token is not "".
  */
 export async function listRegistrations(customerId: string, page: PageRequest) {
-  const index = customerExtensionsIndex(customerId);
-  const result = await queryPage(
-    { scope: { customerId, listing: 'extension-registrations' }, partitionKey: index.PK, indexName: index.indexName },
-    page,
-  );
-  const ids = result.items.map((item) => String(item.GSI1SK));
-  const infos = await mapLimit(ids, LOOKUP_CONCURRENCY, async (id) => {
-    const owned = await readOwned(customerId, id);
-    return owned ? regInfoOf(id, owned.bindings) : undefined;
-  });
+  const scope = { customerId, listing: 'extension-registrations' };
+  const cursor = decodePageToken(page.pageToken, scope);
+  const before = typeof cursor?.before === 'string' ? cursor.before : undefined;
+  if (cursor && !before) throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
+  const { groups, more } = await store.pageBindingsByExtension(customerId, clampPageSize(page.pageSize), before);
+  const now = Date.now();
   return {
-    result: infos.filter((info): info is RegInfo => info !== undefined && info.registrations.length > 0),
-    next_page_token: result.nextPageToken,
+    result: groups
+      .map((group) => regInfoOf(group.extensionId, group.bindings, now))
+      .filter((info) => info.registrations.length > 0),
+    next_page_token: more ? encodePageToken({ before: groups[groups.length - 1]!.extensionId }, scope) : '',
   };
 }
 
@@ -179,9 +177,7 @@ const MAX_BINDINGS_IN_DELETE = 90;
 export async function bindingRemovalForExtensionDelete(customerId: string, extensionId: string, aor: string) {
   const bindings = await store.queryBindings(customerId, extensionId);
   const inTransaction = bindings.slice(0, MAX_BINDINGS_IN_DELETE);
-  const transactItems: TransactItem[] = inTransaction.map((b) => ({
-    Delete: { TableName: tableName(), Key: bindingKey(customerId, extensionId, b.registration_id) },
-  }));
+  const transactItems: TransactItem[] = store.bindingDeletes(customerId, extensionId, inTransaction);
   const afterCommit = async () => {
     if (bindings.length > inTransaction.length) await store.deleteAllBindings(customerId, extensionId);
     if (!controlConfigured()) return;

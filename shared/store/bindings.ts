@@ -2,7 +2,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
-import { BINDING_PREFIX, bindingKey, extensionKey, extensionPartition } from '../table/keys.js';
+import {
+  BINDING_PREFIX,
+  bindingIndexKeys,
+  bindingKey,
+  customerBindingsIndex,
+  extensionKey,
+  extensionPartition,
+} from '../table/keys.js';
 
 /**
  * Registration bindings: one item per registrar binding (ruid) in the extension's own
@@ -57,7 +64,7 @@ export interface BindingFields {
 const TTL = tableDefinition.timeToLiveAttribute;
 
 const bindingOf = (item: Record<string, unknown>): BindingRecord => {
-  const { PK: _pk, SK: _sk, entity: _e, ...rest } = item;
+  const { PK: _pk, SK: _sk, entity: _e, GSI1PK: _g, GSI1SK: _s, ...rest } = item;
   return rest as unknown as BindingRecord;
 };
 
@@ -88,6 +95,56 @@ export async function readExtensionBindings(customerId: string, extensionId: str
   const extension = items.find((item) => item.SK === extensionSk);
   const bindings = items.filter((item) => String(item.SK).startsWith(BINDING_PREFIX)).map(bindingOf);
   return { extension, bindings };
+}
+
+export interface ExtensionBindings {
+  extensionId: string;
+  bindings: BindingRecord[];
+}
+
+/**
+ * One page of a customer's extensions that have binding items, newest extension first,
+ * with their bindings, from GSI1 (eventually consistent, fine for a listing). A page
+ * ends on an extension boundary: reading goes on until one extension more than the page
+ * holds has been seen (that one only proves there is a next page) or the index ends.
+ * `before` continues below the last extension of the previous page.
+ */
+export async function pageBindingsByExtension(
+  customerId: string,
+  pageSize: number,
+  before: string | undefined,
+): Promise<{ groups: ExtensionBindings[]; more: boolean }> {
+  const index = customerBindingsIndex(customerId);
+  const groups: ExtensionBindings[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: index.indexName,
+        KeyConditionExpression: before ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
+        ExpressionAttributeValues: {
+          ':pk': index.PK,
+          ...(before ? { ':before': index.extensionBound(before) } : {}),
+        },
+        ScanIndexForward: false,
+        Limit: 200,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      const binding = bindingOf(item);
+      const last = groups[groups.length - 1];
+      if (last?.extensionId === binding.extension_id) {
+        last.bindings.push(binding);
+        continue;
+      }
+      if (groups.length === pageSize) return { groups, more: true };
+      groups.push({ extensionId: binding.extension_id, bindings: [binding] });
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return { groups, more: false };
 }
 
 /** Only the bindings (no ownership proof needed: the caller already has it). */
@@ -150,6 +207,7 @@ async function conditionalUpdate(
 /** Attributes every binding item has; kept as they are when already there. */
 const identity = (owner: BindingOwner, b: BindingFields, now: number) => ({
   entity: 'binding',
+  ...bindingIndexKeys(owner.customerId, owner.extensionId, b.registration_id),
   customer_id: owner.customerId,
   extension_id: owner.extensionId,
   registration_id: b.registration_id,
@@ -300,6 +358,12 @@ export function removeBinding(owner: BindingOwner, registrationId: string, now =
     { ':removed': 'removed' },
   );
 }
+
+/** Delete items for a transaction (the extension's own delete carries them). */
+export const bindingDeletes = (customerId: string, extensionId: string, bindings: readonly BindingRecord[]) =>
+  bindings.map((b) => ({
+    Delete: { TableName: tableName(), Key: bindingKey(customerId, extensionId, b.registration_id) },
+  }));
 
 /** Deletes every binding item of an extension (the extension is being deleted). */
 export async function deleteAllBindings(customerId: string, extensionId: string): Promise<BindingRecord[]> {

@@ -65,6 +65,21 @@ export const bindingKey = (customerId: string, extensionId: string, registration
   SK: `BINDING#${registrationId}`,
 });
 export const BINDING_PREFIX = 'BINDING#';
+/**
+ * GSI1 on binding items (extension items use other GSI1 partitions): a customer's
+ * bindings grouped by extension, so "every extension with registration data" is one
+ * Query of exactly those, not a pass over every extension.
+ */
+export const bindingIndexKeys = (customerId: string, extensionId: string, registrationId: string) => ({
+  GSI1PK: `CUSTOMER#${customerId}#BINDINGS`,
+  GSI1SK: `${extensionId}#${registrationId}`,
+});
+export const customerBindingsIndex = (customerId: string) => ({
+  indexName: 'GSI1' as const,
+  PK: `CUSTOMER#${customerId}#BINDINGS`,
+  /** Sort keys of an extension's bindings all sort above this and below the next id's. */
+  extensionBound: (extensionId: string) => `${extensionId}#`,
+});
 
 /** Fixed item the health check reads: proves the table answers without touching tenant data. */
 export const healthKey: Key = { PK: '#HEALTH', SK: LOOKUP };
