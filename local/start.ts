@@ -30,6 +30,12 @@ async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGHUP', () => void stop(0));
+  // If whoever started us (npm, tsx) dies without passing a signal on, stop too:
+  // DynamoDB Local must never outlive the API.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop(0);
+  }, 500).unref();
 
   try {
     const requestedDynamoPort = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
@@ -56,7 +62,7 @@ async function main() {
     const base = `http://${host}:${port}`;
     console.log(
       [
-        `DynamoDB Local  ${dynamo.endpoint}  (table ${process.env.TABLE_NAME} ${table}, data in .data/dynamodb)`,
+        `DynamoDB Local  ${dynamo.endpoint}  (table ${process.env.TABLE_NAME} ${table}, data in ${resolve(dataDir, 'dynamodb')})`,
         `API             ${base}/v1.0`,
         `Docs            ${base}/docs  (OpenAPI: ${base}/v1.0/openapi.json)`,
         `Customer        ${settings.customerId}`,

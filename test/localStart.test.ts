@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,11 +13,12 @@ interface Started {
   port: number;
 }
 
-/** Runs `npm start`'s entry as a real process on its own ports and data folder. */
-async function startLocal(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
+/** Runs `npm start`'s entry (or `npm start` itself) as a real process on its own ports and data folder. */
+async function startLocal(dataDir: string, env: Record<string, string> = {}, viaNpm = false): Promise<Started> {
   const port = await freePort();
   const dynamoPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const [command, args] = viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'local/start.ts']];
+  const child = spawn(command, args, {
     cwd: root,
     env: {
       ...process.env,
@@ -53,6 +54,20 @@ async function stopAndCheckNoOrphan(started: Started, signal: NodeJS.Signals) {
   const deadline = Date.now() + 10_000;
   while (alive(javaPid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   expect(alive(javaPid!), 'no orphan java process').toBe(false);
+}
+
+/** The DynamoDB Local JVM that stores its data in dataDir, wherever it sits in the process tree. */
+function javaUsing(dataDir: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('DynamoDBLocal.jar') && cmdline.includes(dataDir)) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
 }
 
 function javaChildOf(pid: number): number | undefined {
@@ -113,4 +128,20 @@ describe('npm start', () => {
     expect(again.status).toBe(200);
     await stopAndCheckNoOrphan(third, 'SIGKILL');
   }, 180_000);
+
+  it('SIGTERM to the npm process itself stops the API and DynamoDB Local', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sip-local-npm-'));
+    dirs.push(dataDir);
+    const started = await startLocal(dataDir, { LOCAL_ACCESS_KEY: 'k-npm' }, true);
+    const javaPid = javaUsing(dataDir);
+    expect(javaPid, 'DynamoDB Local runs').toBeGreaterThan(0);
+    expect((await fetch(`http://127.0.0.1:${started.port}/v1.0/health`)).status).toBe(200);
+    const exited = new Promise((r) => started.child.once('exit', r));
+    started.child.kill('SIGTERM');
+    await exited;
+    const deadline = Date.now() + 10_000;
+    while ((alive(javaPid!) || javaUsing(dataDir)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(javaPid!), 'no orphan java process').toBe(false);
+    await expect(fetch(`http://127.0.0.1:${started.port}/v1.0/health`)).rejects.toThrow();
+  }, 120_000);
 });

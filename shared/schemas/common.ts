@@ -1,10 +1,25 @@
 import * as z from 'zod';
+import { UUID_PATTERN } from '../ids.js';
 
-/** Path ids are matched, not validated: a malformed id simply names nothing (404). */
-export const idParams = z.object({ id: z.string().min(1) });
+/**
+ * Our ids are UUIDs. A path id that is not one names nothing: the params check turns
+ * the mismatch into 404 (shared/http/validate.ts), before any key is built from it.
+ */
+export const entityId = z.string().regex(UUID_PATTERN);
+export const idParams = z.object({ id: entityId });
+
+/**
+ * page_size: an integer; out-of-range values are clamped to 1..100 (shared/store/paging.ts),
+ * an empty value means the default. Anything else (1.5, 0x10, 1e3, "ten", sent twice) is 400.
+ */
+const pageSize = z
+  .string()
+  .regex(/^-?\d{1,15}$/, 'must be an integer (out-of-range values are clamped to 1..100)')
+  .transform(Number)
+  .or(z.literal('').transform(() => undefined));
 
 export const pageQuery = z.object({
-  page_size: z.coerce.number().int().optional().describe('1..100, default 100; out-of-range values are clamped'),
+  page_size: pageSize.optional().describe('1..100, default 100; out-of-range values are clamped'),
   page_token: z.string().optional().describe('next_page_token of the previous page'),
 });
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { listOf, pageQuery, timestamp } from './common.js';
+import { entityId, listOf, pageQuery, timestamp } from './common.js';
 
 // ---- Customer-facing (Telphin's registration API, docs/registrations.md) ----
 
@@ -12,7 +12,7 @@ export const registration = z.object({
   tm_expire: timestamp,
   tm_create: timestamp,
   tm_update: timestamp,
-});
+}).meta({ id: 'Registration' });
 
 export const regInfo = z.object({
   extension_id: z.string(),
@@ -20,11 +20,11 @@ export const regInfo = z.object({
   registrations: z
     .array(registration)
     .describe('the live registrations; when none is live, the last ended ones (at most 10), most recent first'),
-});
+}).meta({ id: 'RegInfo' });
 
-export const extensionRegistrationsParams = z.object({ id: z.string().min(1) });
+export const extensionRegistrationsParams = z.object({ id: entityId });
 /** A registration_id longer than the registrar's (<= 256) names nothing: 404. */
-export const registrationParams = z.object({ id: z.string().min(1), registration_id: z.string().min(1).max(256) });
+export const registrationParams = z.object({ id: entityId, registration_id: z.string().min(1).max(256) });
 
 export const MAX_EXTENSION_IDS = 100;
 
@@ -65,7 +65,7 @@ export const credentials = z.object({
   customer_id: z.string(),
   ha1: z.string().describe('md5(username:realm:password)'),
   ha1b: z.string().describe('md5(username@realm:realm:password)'),
-});
+}).meta({ id: 'RegistrarCredentials' });
 
 /** Kamailio may hand numbers over as strings (jansson from a pv): accept both. */
 const numeric = (schema: z.ZodNumber) =>
@@ -82,7 +82,7 @@ const bindingFields = {
 };
 
 /** A binding in full: registered / refreshed / snapshot entries. */
-export const webhookBinding = z.object(bindingFields);
+export const webhookBinding = z.object(bindingFields).meta({ id: 'WebhookBinding' });
 /** `expired`: the binding as the registrar last knew it; call_id/cseq strongly advised. */
 const expiredBinding = z.object({
   ...bindingFields,
@@ -112,7 +112,8 @@ export const webhookEvent = z
   .refine((e) => e.event !== 'unregistered' || e.binding !== undefined || e.bindings !== undefined, {
     message: 'unregistered needs binding and/or bindings',
     path: ['binding'],
-  });
+  })
+  .meta({ id: 'WebhookEvent' });
 
 export type WebhookEvent = z.output<typeof webhookEvent>;
 export type WebhookBinding = z.output<typeof webhookBinding>;
@@ -120,4 +121,4 @@ export type WebhookBinding = z.output<typeof webhookBinding>;
 export const webhookReply = z.object({
   status: z.literal('ok'),
   applied: z.number().int().describe('bindings changed by this delivery; 0 for a duplicate or an outdated event'),
-});
+}).meta({ id: 'WebhookReply' });

@@ -68,7 +68,7 @@ export async function findAccessKeyBySecretHash(secretHash: string): Promise<Acc
 }
 
 export async function getAccessKey(customerId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: accessKeyKey(customerId, accessKeyId) }));
+  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: accessKeyKey(customerId, accessKeyId), ConsistentRead: true }));
   return Item ? recordOf(Item) : undefined;
 }
 

@@ -26,7 +26,7 @@ export async function insertCustomerWithKey(customer: CustomerRecord, firstKey: 
 }
 
 export async function getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: customerKey(customerId) }));
+  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: customerKey(customerId), ConsistentRead: true }));
   if (!Item) return undefined;
   return { id: Item.id as string, name: Item.name as string, tm_create: Item.tm_create as string };
 }

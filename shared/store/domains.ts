@@ -64,7 +64,7 @@ export async function insertDomain(record: DomainRecord): Promise<'ok' | 'name-t
 }
 
 export async function getDomain(customerId: string, domainId: string): Promise<DomainRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: domainKey(customerId, domainId) }));
+  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: domainKey(customerId, domainId), ConsistentRead: true }));
   return Item ? recordOf(Item) : undefined;
 }
 

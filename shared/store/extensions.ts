@@ -155,7 +155,7 @@ export async function insertExtension(
 
 export async function getExtension(customerId: string, extensionId: string): Promise<ExtensionRecord | undefined> {
   const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: extensionKey(customerId, extensionId) }),
+    new GetCommand({ TableName: tableName(), Key: extensionKey(customerId, extensionId), ConsistentRead: true }),
   );
   return Item ? recordOf(Item) : undefined;
 }

@@ -54,6 +54,8 @@ export async function queryPage(query: PartitionQuery, page: PageRequest): Promi
         ? { ':pk': query.partitionKey, ':prefix': query.sortKeyPrefix }
         : { ':pk': query.partitionKey },
       ScanIndexForward: !(query.newestFirst ?? true),
+      // Base-table lists read their own writes; GSIs cannot (documented in docs/data-model.md).
+      ConsistentRead: !query.indexName,
       Limit: pageSize + 1,
       ExclusiveStartKey: startKey,
     }),
