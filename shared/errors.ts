@@ -63,5 +63,10 @@ export const failedPrecondition = (reason: string, message: string) =>
   new ApiError('FAILED_PRECONDITION', reason, message);
 export const unauthenticated = (reason: string, message: string) => new ApiError('UNAUTHENTICATED', reason, message);
 export const unavailable = (reason: string, message: string) => new ApiError('UNAVAILABLE', reason, message);
+/** Retries against concurrent writers ran out: the client should simply retry. */
+export const contended = () =>
+  new ApiError('UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.', {
+    'retry-after': '1',
+  });
 export const internalError = (requestId: string) =>
   new ApiError('INTERNAL', 'INTERNAL_ERROR', `Internal error; quote request id ${requestId} when reporting it.`);

@@ -24,6 +24,27 @@ describe('authentication', () => {
     );
   });
 
+  it('refuses two different keys in one request, and ignores a non-Bearer header beside a query key', async () => {
+    const alice = await newCustomer();
+    const bob = await newCustomer();
+    const both = await api.call('GET', '/v1.0/accesskeys', {
+      token: alice.token,
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expectEnvelope(both, 401, 'UNAUTHENTICATED', 'AMBIGUOUS_ACCESS_KEY');
+    const same = await api.call('GET', '/v1.0/accesskeys', {
+      token: alice.token,
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(same.status).toBe(200);
+    const proxied = await api.call('GET', '/v1.0/accesskeys', {
+      token: alice.token,
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    });
+    expect(proxied.status).toBe(200);
+    expect(proxied.body.result[0].customer_id).toBe(alice.customerId);
+  });
+
   it('stops accepting a deleted key at once', async () => {
     const { token } = await newCustomer();
     const created = await api.call('POST', '/v1.0/accesskeys', { token, body: { name: 'temp' } });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { alreadyExists, invalidArgument, notFound } from '../errors.js';
+import { alreadyExists, contended, invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import * as store from '../store/extensions.js';
 import type { PageRequest } from '../store/queryPage.js';
@@ -131,7 +131,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
       );
     }
     // direct-hash-taken: 48 random bits collided with another extension's; draw again.
-    if (attempt >= DIRECT_HASH_ATTEMPTS) throw new Error('direct_hash kept colliding');
+    if (attempt >= DIRECT_HASH_ATTEMPTS) throw contended();
   }
 }
 
@@ -203,7 +203,7 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
     // 'changed': deleted or regenerated concurrently; 'direct-hash-taken': collision.
     // Either way read again (a deleted extension then answers 404).
   }
-  throw new Error('direct_hash regenerate kept racing');
+  throw contended();
 }
 
 /**
@@ -227,5 +227,5 @@ export async function deleteExtension(customerId: string, extensionId: string) {
     }
     // 'changed': a regenerate or delete raced in; read again (gone = 404).
   }
-  throw new Error('extension delete kept racing');
+  throw contended();
 }

@@ -34,18 +34,29 @@ export async function authenticateRequest(route: AnyRoute, input: AuthInput): Pr
   }
 }
 
-/** The seeds use ?token= and Bearer; VoIPbin also accepts ?accesskey=. */
+/**
+ * The seeds use ?token= and Bearer; VoIPbin also accepts ?accesskey=. One key per
+ * request: two different keys are refused rather than one silently preferred. A
+ * non-Bearer Authorization header (a proxy's Basic, say) is ignored when the key is
+ * in the query, and refused when it is the only candidate.
+ */
 function accessKeyFrom({ query, headers }: AuthInput): string | undefined {
-  const authorization = headers.authorization;
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw unauthenticated('MALFORMED_AUTHORIZATION', 'Authorization must be "Bearer <access key>".');
-    return match[1];
-  }
+  const candidates = new Set<string>();
   for (const name of ['token', 'accesskey']) {
     const value = query[name];
     if (Array.isArray(value)) throw unauthenticated('MALFORMED_ACCESS_KEY', `Send ?${name}= once.`);
-    if (value) return value;
+    if (value) candidates.add(value);
   }
-  return undefined;
+  const authorization = headers.authorization;
+  if (authorization) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (bearer) candidates.add(bearer[1]!);
+    else if (candidates.size === 0) {
+      throw unauthenticated('MALFORMED_AUTHORIZATION', 'Authorization must be "Bearer <access key>".');
+    }
+  }
+  if (candidates.size > 1) {
+    throw unauthenticated('AMBIGUOUS_ACCESS_KEY', 'Send one access key: ?token=, ?accesskey= or Bearer, not several different ones.');
+  }
+  return candidates.values().next().value;
 }

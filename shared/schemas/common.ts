@@ -8,6 +8,19 @@ import { UUID_PATTERN } from '../ids.js';
 export const entityId = z.string().regex(UUID_PATTERN);
 export const idParams = z.object({ id: entityId });
 
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Free text a person typed: no control characters (tab and newlines allowed), valid UTF-16. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text');
+export const nameText = plainText(255);
+export const detailText = plainText(1024);
+
 /**
  * page_size: an integer; out-of-range values are clamped to 1..100 (shared/store/paging.ts),
  * an empty value means the default. Anything else (1.5, 0x10, 1e3, "ten", sent twice) is 400.

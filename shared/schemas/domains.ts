@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { timestamp } from './common.js';
+import { detailText, nameText, timestamp } from './common.js';
 
 export const DOMAIN_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -13,14 +13,14 @@ export const domainName = z
 
 export const domainCreate = z.object({
   domain_name: domainName,
-  name: z.string().max(255).optional(),
-  detail: z.string().max(1024).optional(),
-});
+  name: nameText.optional(),
+  detail: detailText.optional(),
+}).meta({ id: 'DomainCreate' });
 
 export const domainUpdate = z.object({
-  name: z.string().max(255).optional().describe('omitted = unchanged'),
-  detail: z.string().max(1024).optional().describe('omitted = unchanged'),
-});
+  name: nameText.optional().describe('omitted = unchanged'),
+  detail: detailText.optional().describe('omitted = unchanged'),
+}).meta({ id: 'DomainUpdate' });
 
 export const domain = z.object({
   id: z.string(),
@@ -32,4 +32,4 @@ export const domain = z.object({
   tm_create: timestamp,
   tm_update: timestamp,
   tm_delete: timestamp,
-});
+}).meta({ id: 'Domain' });

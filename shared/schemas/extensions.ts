@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { pageQuery, timestamp } from './common.js';
+import { detailText, nameText, pageQuery, timestamp } from './common.js';
 
 export const EXTENSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
 
@@ -10,21 +10,21 @@ const password = z
   );
 
 export const extensionCreate = z.object({
-  name: z.string().max(255).optional(),
-  detail: z.string().max(1024).optional(),
+  name: nameText.optional(),
+  detail: detailText.optional(),
   domain_id: z.string().describe('id of one of your domains'),
   extension: z
     .string()
     .regex(EXTENSION_PATTERN, 'extension must be 1 to 32 letters, digits, ".", "-" or "_"')
     .describe('the SIP username, unique within the domain'),
   password: password.optional(),
-});
+}).meta({ id: 'ExtensionCreate' });
 
 export const extensionUpdate = z.object({
-  name: z.string().max(255).optional().describe('omitted = unchanged'),
-  detail: z.string().max(1024).optional().describe('omitted = unchanged'),
+  name: nameText.optional().describe('omitted = unchanged'),
+  detail: detailText.optional().describe('omitted = unchanged'),
   password: password.optional().describe('omitted = unchanged; a new one invalidates the old at once'),
-});
+}).meta({ id: 'ExtensionUpdate' });
 
 export const extensionListQuery = pageQuery.extend({
   domain_id: z
@@ -45,4 +45,4 @@ export const extension = z.object({
   tm_create: timestamp,
   tm_update: timestamp,
   tm_delete: timestamp,
-});
+}).meta({ id: 'Extension' });

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { contended } from '../errors.js';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
 import {
@@ -377,7 +378,7 @@ export async function deleteAllBindings(customerId: string, extensionId: string)
         new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }),
       );
       requests = result.UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
-      if (requests?.length && attempt >= 8) throw new Error('bindings could not all be deleted');
+      if (requests?.length && attempt >= 8) throw contended();
       if (requests?.length) await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
     }
   }

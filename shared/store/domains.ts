@@ -4,6 +4,7 @@ import { db, tableName } from '../table/client.js';
 import { domainKey, domainNameKey, domainsPrefix } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { transactWrite } from './transactions.js';
+import { contended } from '../errors.js';
 
 export interface DomainRecord {
   id: string;
@@ -149,5 +150,5 @@ export async function deleteDomain(
     // The domain changed between the read and the write (deleted, or an extension was
     // added): read again and decide on the fresh state.
   }
-  throw new Error('domain delete kept racing');
+  throw contended();
 }

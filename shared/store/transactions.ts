@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ApiError } from '../errors.js';
+import { contended } from '../errors.js';
 import { db } from '../table/client.js';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -25,9 +25,7 @@ export async function transactWrite(items: TransactItems): Promise<{ ok: true } 
       if (!conflict) throw error;
       if (attempt >= 8) {
         // Still contended after retries: tell the client to retry rather than fail with a 500.
-        throw new ApiError('UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.', {
-          'retry-after': '1',
-        });
+        throw contended();
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
     }
