@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,6 +274,49 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
     });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ removed: 0 });
+
+    // A caller that is not 127.0.0.1 (here 127.0.0.2) is refused even with the token
+    // (no WITH_REMOTE_CONTROL), on /control and /RPC alike.
+    const auth = `Bearer ${controlToken}`;
+    expect((await fromOtherHost(kamailio.controlUrl, auth, { aor: `nobody@${realm}` })).status).toBe(403);
+    expect((await fromOtherHost(kamailio.rpcUrl, auth, { jsonrpc: '2.0', method: 'core.version', id: 1 })).status).toBe(403);
+    // A token that differs only in its last character, or its length, is refused.
+    for (const wrong of [controlToken.slice(0, -1) + (controlToken.endsWith('A') ? 'B' : 'A'), controlToken + 'x', '']) {
+      const r = await fetch(kamailio.controlUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${wrong}` },
+        body: JSON.stringify({ aor: `nobody@${realm}` }),
+      });
+      expect(r.status).toBe(401);
+    }
+  });
+
+  it('with WITH_REMOTE_CONTROL serves /control to other hosts but keeps /RPC on loopback', async () => {
+    const remote = await startKamailio({
+      apiUrl: proxyUrl,
+      secret: registrarSecret,
+      controlToken,
+      sipPort: await freeUdpPort(),
+      controlPort: await freeTcpPort(),
+      runDir: join(workDir, 'kamailio-remote-control'),
+      defines: { SIP_WORKERS: 1, WITH_REMOTE_CONTROL: 1 },
+      sharedMemoryMb: 16,
+      privateMemoryMb: 4,
+    });
+    try {
+      const auth = `Bearer ${controlToken}`;
+      const control = await fromOtherHost(remote.controlUrl, auth, { aor: `nobody@${realm}` });
+      expect(control.status).toBe(404);
+      expect(JSON.parse(control.text)).toEqual({ removed: 0 });
+      expect((await fromOtherHost(remote.controlUrl, 'Bearer nope', { aor: `nobody@${realm}` })).status).toBe(401);
+      const rpc = await fromOtherHost(remote.rpcUrl, auth, { jsonrpc: '2.0', method: 'core.version', id: 1 });
+      expect(rpc.status).toBe(403);
+      expect(rpc.text).not.toContain('kamailio');
+      // Loopback still reaches /RPC.
+      expect(await remote.rpc('core.version')).toBeTruthy();
+    } finally {
+      await remote.stop();
+    }
   });
 
   it('registers with the right password: 200, the binding in Kamailio and in the API with user agent and contact', async () => {
@@ -415,7 +458,8 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
     expect(expired!.status).toBe(200);
     expect(expired!.body.binding).toMatchObject({ registration_id: id, contact: contactOf(phone) });
     expect(expired!.body.bindings).toEqual([]);
-    expect(await kamailioBindings(ext.aor)).toEqual([]);
+    // usrloc deletes the contact only after the event route (and its webhook) returns.
+    await waitFor(() => kamailioBindings(ext.aor), (b) => b.length === 0);
     const info = await registrations(ext.id);
     expect(info.registered).toBe(false);
     expect(info.registrations).toMatchObject([{ registration_id: id, expires: 0 }]);
@@ -473,6 +517,54 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
 
     expect(await register(phone, 60)).toBe(403);
     expect(await kamailioBindings(ext.aor)).toEqual([]);
+  });
+
+  it('with NO_SNAPSHOT sends no bindings snapshot, and one unregistered event per binding on Contact: *', async () => {
+    const node = await startKamailio({
+      apiUrl: proxyUrl,
+      secret: registrarSecret,
+      controlToken,
+      sipPort: await freeUdpPort(),
+      controlPort: await freeTcpPort(),
+      runDir: join(workDir, 'kamailio-no-snapshot'),
+      defines: { SIP_WORKERS: 1, EXPIRES_MIN: 1, NO_SNAPSHOT: 1 },
+      sharedMemoryMb: 16,
+      privateMemoryMb: 4,
+    });
+    const original = kamailio;
+    kamailio = node;
+    try {
+      const ext = await newExtension();
+      const a = await device(ext.extension, ext.password, 'node device a');
+      const b = await device(ext.extension, ext.password, 'node device b');
+      expect(await register(a, 60)).toBe(200);
+      expect(await register(b, 60)).toBe(200);
+      const both = await waitFor(() => registrations(ext.id), (r) => r.registrations.length === 2);
+      const ids = both.registrations.map((r) => r.registration_id).sort();
+      const registered = await webhooksFor(ext.aor, 2);
+      expect(registered.map((w) => w.body.event)).toEqual(['registered', 'registered']);
+      for (const w of registered) {
+        expect(w.body).not.toHaveProperty('bindings');
+        expect(w.body.binding.registration_id).toMatch(/^uloc-/);
+        expect(w.body.event_time).toBeTypeOf('number');
+      }
+
+      expect(await register(a, 0, { contact: '*' })).toBe(200);
+      expect(await kamailioBindings(ext.aor)).toEqual([]);
+      const all = await webhooksFor(ext.aor, 4);
+      const unregistered = all.slice(2);
+      expect(unregistered.map((w) => w.body.event)).toEqual(['unregistered', 'unregistered']);
+      expect(unregistered.map((w) => w.body.binding.registration_id).sort()).toEqual(ids);
+      for (const w of unregistered) {
+        expect(w.body).not.toHaveProperty('bindings');
+        expect(w.status).toBe(200);
+      }
+      const gone = await waitFor(() => registrations(ext.id), (r) => !r.registered);
+      expect(gone.registrations.map((r) => r.device).sort()).toEqual(['node device a', 'node device b']);
+    } finally {
+      kamailio = original;
+      await node.stop();
+    }
   });
 
   it('answers 503 while the API cannot be reached', async () => {
@@ -599,6 +691,24 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
     last = await read();
   }
   return last;
+}
+
+/** A request to Kamailio's control listener from 127.0.0.2: a caller that is not 127.0.0.1. */
+function fromOtherHost(url: string, authorization: string, body: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = httpRequest(
+      url,
+      { method: 'POST', localAddress: '127.0.0.2', headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        let text = '';
+        response.on('data', (c: Buffer) => (text += c.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 function freeUdpPort(): Promise<number> {
