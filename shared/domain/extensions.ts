@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { alreadyExists, contended, invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
+import { readExtensionBindings } from '../store/bindings.js';
 import * as store from '../store/extensions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain } from './domains.js';
@@ -210,16 +211,21 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  * Deletes the extension with everything that hangs off it, in one transaction: the
  * extension item, its SIP credential item (the registrar refuses it at once), its
  * direct-hash claim, and the domain's extension count. The number is free again right
- * after. A GetItem first: the credential and direct-hash items are keyed by values
- * (realm, number, hash) that only the extension item holds.
+ * after. One Query of the extension's partition first: the credential and direct-hash
+ * items are keyed by values (realm, number, hash) that only the extension item holds,
+ * and the same read returns the bindings to delete.
  * Registration bindings (extensionPartition, SK BINDING#…) go in the same transaction;
  * then the registrar is asked to drop the AOR's bindings, best effort
  * (shared/domain/registrations.ts, bindingRemovalForExtensionDelete).
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
   for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
-    const existing = await requireExtension(customerId, extensionId);
-    const removal = await bindingRemovalForExtensionDelete(customerId, extensionId, `${existing.extension}@${existing.realm}`);
+    if (!UUID_PATTERN.test(extensionId)) throw extensionNotFound();
+    const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
+    if (!extension) throw extensionNotFound();
+    const existing = store.extensionRecordOf(extension);
+    const aor = `${existing.extension}@${existing.realm}`;
+    const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aor, bindings);
     const outcome = await store.deleteExtensionItems(existing, removal.transactItems);
     if (outcome === 'ok') {
       await removal.afterCommit();

@@ -174,8 +174,12 @@ const MAX_BINDINGS_IN_DELETE = 90;
  * extension stays deleted; the registrar's lookups already fail, so the device cannot
  * register again, and its binding lapses at its expiry).
  */
-export async function bindingRemovalForExtensionDelete(customerId: string, extensionId: string, aor: string) {
-  const bindings = await store.queryBindings(customerId, extensionId);
+export function bindingRemovalForExtensionDelete(
+  customerId: string,
+  extensionId: string,
+  aor: string,
+  bindings: readonly store.BindingRecord[],
+) {
   const inTransaction = bindings.slice(0, MAX_BINDINGS_IN_DELETE);
   const transactItems: TransactItem[] = store.bindingDeletes(customerId, extensionId, inTransaction);
   const afterCommit = async () => {

@@ -79,11 +79,14 @@ function errorEnvelope(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGateway
       const requestId = requestIdOf(request.event, request.context);
       let error = request.error;
       if (!(error instanceof ApiError)) {
-        // Only the error's name and stack are logged: messages of SDK errors may quote values.
+        // Name, status and frames only: messages of SDK errors may quote values (keys, secrets).
+        const frames = error?.stack?.split('\n').slice(1).map((frame) => frame.trim()) ?? [];
         logger.error('unhandled error', {
           request_id: requestId,
           error_name: error?.name,
-          stack: error?.stack?.split('\n').slice(1, 6).join('\n'),
+          http_status: (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode,
+          app_frame: frames.find((frame) => /\/(shared|functions)\//.test(frame) && !frame.includes('node_modules')),
+          stack: frames.slice(0, 5).join('\n'),
         });
         error = internalError(requestId);
       }

@@ -69,7 +69,8 @@ const EXTENSION_FIELDS = [
   'tm_update',
 ] as const;
 
-const recordOf = (item: Record<string, unknown>): ExtensionRecord =>
+/** The extension record of a raw item (also read by the bindings store's partition Query). */
+export const extensionRecordOf = (item: Record<string, unknown>): ExtensionRecord =>
   Object.fromEntries(EXTENSION_FIELDS.map((field) => [field, (item[field] as string | undefined) ?? ''])) as unknown as ExtensionRecord;
 
 const credentialItem = (record: ExtensionRecord, ha1: { ha1: string; ha1b: string }) => ({
@@ -157,7 +158,7 @@ export async function getExtension(customerId: string, extensionId: string): Pro
   const { Item } = await db().send(
     new GetCommand({ TableName: tableName(), Key: extensionKey(customerId, extensionId), ConsistentRead: true }),
   );
-  return Item ? recordOf(Item) : undefined;
+  return Item ? extensionRecordOf(Item) : undefined;
 }
 
 /**
@@ -178,7 +179,7 @@ export async function listExtensions(
     },
     page,
   );
-  return { items: result.items.map(recordOf), nextPageToken: result.nextPageToken };
+  return { items: result.items.map(extensionRecordOf), nextPageToken: result.nextPageToken };
 }
 
 /** name/detail only: one UpdateItem, only the given fields. undefined = no such extension. */
@@ -199,7 +200,7 @@ export async function updateExtensionFields(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes ? recordOf(Attributes) : undefined;
+    return Attributes ? extensionRecordOf(Attributes) : undefined;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
