@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -8,19 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createDocsRoutes } from '../local/docs.js';
 import { createGateway } from '../local/gateway.js';
+import { httpStatusOf } from '../shared/errors.js';
 import {
+  bodyIsRequired,
   buildOpenApiDocument,
   documentedErrorStatuses,
   isSignedRegistrarRoute,
   securitySchemeNames,
   type OpenApiDocument,
 } from '../shared/openapi/document.js';
-import { operationExamples } from '../shared/openapi/examples.js';
+import { errorExamples, operationExamples } from '../shared/openapi/examples.js';
 import { routes } from '../shared/routes/index.js';
 import { defineRoute, type AnyRoute } from '../shared/routes/route.js';
 import { errorEnvelope } from '../shared/schemas/common.js';
 import { expectEnvelope, useApi } from './support/api.js';
-import { assertContract, droppedFields } from './support/contract.js';
+import { assertContract, createDocumentValidator, droppedFields } from './support/contract.js';
 
 const api = useApi();
 const document = buildOpenApiDocument(routes);
@@ -37,6 +39,20 @@ type Operation = {
 
 const operationOf = (doc: OpenApiDocument, route: AnyRoute) =>
   (doc.paths?.[route.path] as Record<string, Operation> | undefined)?.[route.method.toLowerCase()];
+
+/** A response of an operation, following a $ref into components.responses. */
+const resolveResponse = (response: Operation['responses'][string] | undefined) =>
+  response?.$ref
+    ? (document.components?.responses?.[response.$ref.split('/').pop()!] as Operation['responses'][string] | undefined)
+    : response;
+
+/** The .ts files under these folders, as paths relative to the project root. */
+const sourceFiles = (folders: string[]): string[] =>
+  folders.flatMap((folder) =>
+    readdirSync(folder, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+      .map((entry) => join(entry.parentPath, entry.name)),
+  );
 
 describe('route table', () => {
   it('gives every route a unique operationId and a documented success with a schema', () => {
@@ -105,6 +121,8 @@ describe('OpenAPI document', () => {
   it('puts the error envelope on the error statuses that apply to each route', () => {
     const errorSchema = document.components?.schemas?.Error as { properties?: Record<string, unknown> } | undefined;
     expect(Object.keys(errorSchema?.properties ?? {})).toEqual(['error']);
+    // Error.status lists exactly the statuses of shared/errors.ts.
+    expect(errorSchema?.properties?.error).toMatchObject({ properties: { status: { enum: Object.keys(httpStatusOf) } } });
     for (const route of routes) {
       const operation = operationOf(document, route)!;
       const statuses = documentedErrorStatuses(route);
@@ -114,16 +132,107 @@ describe('OpenAPI document', () => {
       if (route.path.includes('{')) expect(statuses, route.operationId).toContain(404);
       if (route.body) expect(statuses, route.operationId).toEqual(expect.arrayContaining([400, 413, 415]));
       for (const status of statuses) {
-        const ref = operation.responses[String(status)]?.$ref;
-        expect(ref, `${route.operationId} ${status}`).toMatch(/^#\/components\/responses\//);
-        const component = document.components?.responses?.[ref!.split('/').pop()!] as Operation['responses'][string];
-        const json = component.content?.['application/json'];
-        expect(json?.schema).toEqual({ $ref: '#/components/schemas/Error' });
-        errorEnvelope.strict().parse(json?.example);
+        const response = resolveResponse(operation.responses[String(status)]);
+        const json = response?.content?.['application/json'];
+        expect(json?.schema, `${route.operationId} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
+        const example = errorEnvelope.strict().parse(json?.example);
+        // The example's envelope status is one that answers this HTTP status.
+        expect(httpStatusOf[example.error.status as keyof typeof httpStatusOf], `${route.operationId} ${status}`).toBe(status);
+        // An operation with its own example for a status shows it, not the generic one.
+        const own = errorExamples[route.operationId]?.[status];
+        if (own) expect([example.error.status, example.error.reason, example.error.message]).toEqual(own);
       }
       const errorsDocumented = Object.keys(operation.responses).filter((s) => Number(s) >= 400);
       expect(errorsDocumented.map(Number).sort(), route.operationId).toEqual(statuses);
     }
+  });
+
+  it('documents 409 only on routes that declare it in `errors` (no shape implies a conflict)', () => {
+    const problems: string[] = [];
+    for (const route of routes) {
+      const documents409 = Object.hasOwn(operationOf(document, route)!.responses, '409');
+      if (documents409 !== (route.errors ?? []).includes(409)) {
+        problems.push(`${route.operationId}: documents 409 ${documents409} but declares it ${!documents409}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // The routes whose domain code throws alreadyExists / failedPrecondition (shared/domain/*);
+    // test/contract.test.ts provokes each of these conflicts through the API.
+    expect(routes.filter((r) => r.errors?.includes(409)).map((r) => r.operationId).sort()).toEqual([
+      'createDomain',
+      'createExtension',
+      'deleteDomain',
+    ]);
+  });
+
+  it('shows only error reasons the API really sends', () => {
+    const source = sourceFiles(['shared', 'functions'])
+      .filter((file) => !file.startsWith('shared/openapi/'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    const reasons = new Set<string>();
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(collect);
+      if (typeof value !== 'object' || value === null) return;
+      const error = (value as { error?: { reason?: unknown } }).error;
+      if (typeof error?.reason === 'string') reasons.add(error.reason);
+      Object.values(value).forEach(collect);
+    };
+    collect(document);
+    expect([...reasons]).toEqual(expect.arrayContaining(['EXTENSION_NOT_FOUND', 'DOMAIN_NOT_FOUND', 'ACCESSKEY_NOT_FOUND']));
+    expect([...reasons].filter((reason) => !source.includes(`'${reason}'`))).toEqual([]);
+  });
+
+  it('requires a request body only where an absent one ({}) is refused', () => {
+    const required = Object.fromEntries(
+      routes.filter((r) => r.body).map((r) => [r.operationId, operationOf(document, r)!.requestBody?.required ?? false]),
+    );
+    expect(required).toMatchObject({
+      createAccessKey: false,
+      updateDomain: false,
+      updateExtension: false,
+      createDomain: true,
+      createExtension: true,
+      postRegistrarWebhook: true,
+    });
+    for (const route of routes.filter((r) => r.body)) {
+      expect(required[route.operationId], route.operationId).toBe(!route.body!.safeParse({}).success);
+      expect(bodyIsRequired(route), route.operationId).toBe(required[route.operationId]);
+    }
+  });
+
+  it('names the main objects as components, so generated clients get named types', () => {
+    const schemas = Object.keys(document.components?.schemas ?? {});
+    expect(schemas).toEqual(
+      expect.arrayContaining([
+        'Error',
+        'AccessKey',
+        'AccessKeyWithToken',
+        'AccessKeyCreate',
+        'Domain',
+        'DomainCreate',
+        'DomainUpdate',
+        'Extension',
+        'ExtensionCreate',
+        'ExtensionUpdate',
+        'RegInfo',
+        'Registration',
+        'RegistrarCredentials',
+        'WebhookEvent',
+        'WebhookReply',
+      ]),
+    );
+    const schemaOf = (operationId: string) => {
+      const route = routes.find((r) => r.operationId === operationId)!;
+      return operationOf(document, route)!.responses['200']?.content?.['application/json']?.schema;
+    };
+    expect(schemaOf('getExtension')).toEqual({ $ref: '#/components/schemas/Extension' });
+    expect(schemaOf('getDomain')).toEqual({ $ref: '#/components/schemas/Domain' });
+    expect(schemaOf('createAccessKey')).toEqual({ $ref: '#/components/schemas/AccessKeyWithToken' });
+    expect(schemaOf('getExtensionRegistrations')).toEqual({ $ref: '#/components/schemas/RegInfo' });
+    expect(schemaOf('listExtensions')).toMatchObject({
+      properties: { result: { type: 'array', items: { $ref: '#/components/schemas/Extension' } } },
+    });
   });
 
   it('declares both customer schemes, the registrar schemes, and no security for open routes', () => {
@@ -391,5 +500,40 @@ describe('contract check of api.call()', () => {
       /not among the documented errors/,
     );
     expect(accessKey.auth).toBe('customer');
+  });
+});
+
+describe('contract check against the generated document', () => {
+  const validate = createDocumentValidator(document);
+  const getExtension = routes.find((r) => r.operationId === 'getExtension')!;
+  const extension = operationExamples.getExtension!.response;
+  const envelope = { error: { status: 'NOT_FOUND', reason: 'EXTENSION_NOT_FOUND', message: 'm', request_id: 'r' } };
+
+  it('accepts documented replies and refuses undocumented statuses and bodies', () => {
+    expect(validate(getExtension, 'GET', 200, extension)).toBeUndefined();
+    expect(validate(getExtension, 'GET', 404, envelope)).toBeUndefined();
+    expect(validate(undefined, 'GET', 404, { error: { ...envelope.error, reason: 'ROUTE_NOT_FOUND' } })).toBeUndefined();
+    expect(validate(getExtension, 'GET', 409, { error: { ...envelope.error, status: 'ALREADY_EXISTS' } })).toMatch(
+      /409 is not documented/,
+    );
+    expect(validate(getExtension, 'GET', 200, { ...(extension as object), direct_hash: 7 })).toMatch(/direct_hash/);
+    expect(validate(getExtension, 'GET', 404, { error: { ...envelope.error, status: 'LOST' } })).toMatch(/allowed values/);
+    const deleteAll = routes.find((r) => r.operationId === 'deleteExtensionRegistrations')!;
+    expect(validate(deleteAll, 'DELETE', 204, undefined)).toBeUndefined();
+    expect(validate(deleteAll, 'DELETE', 204, {})).toMatch(/no JSON content/);
+  });
+
+  it('fails a reply the zod schemas accept when the document is wrong', () => {
+    // A generator bug: the documented Extension demands a field the API does not send.
+    const broken = structuredClone(document);
+    const schema = broken.components!.schemas!.Extension as { required: string[]; properties: Record<string, unknown> };
+    schema.properties.sip_uri = { type: 'string' };
+    schema.required = [...schema.required, 'sip_uri'];
+    expect(getExtension.responses[200]!.schema!.safeParse(extension).success).toBe(true);
+    expect(createDocumentValidator(broken)(getExtension, 'GET', 200, extension)).toMatch(/sip_uri/);
+    // A generator bug: the operation loses its documented 404.
+    const without404 = structuredClone(document);
+    delete (without404.paths!['/v1.0/extensions/{id}'] as Record<string, Operation>).get!.responses['404'];
+    expect(createDocumentValidator(without404)(getExtension, 'GET', 404, envelope)).toMatch(/404 is not documented/);
   });
 });

@@ -1,9 +1,10 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { ZodObject, ZodType } from 'zod';
 import * as z from 'zod';
+import { httpStatusOf, type ErrorStatus } from '../errors.js';
 import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
-import { operationExamples, type OperationExample } from './examples.js';
+import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -34,8 +35,12 @@ export const securitySchemeNames = {
   registrarSignature: 'registrarSignature',
 } as const;
 
-/** The error responses, one component each; operations $ref the ones that apply. */
-const ERROR_RESPONSES: Record<number, { name: string; description: string; example: [string, string, string] }> = {
+/**
+ * The error responses, one component each; operations $ref the ones that apply, or carry
+ * their own example (examples.ts `errorExamples`) when they send a more specific reason.
+ * Every example reason is one the API really sends (test/openapi.test.ts checks the source).
+ */
+const ERROR_RESPONSES: Record<number, { name: string; description: string; example: ErrorExample }> = {
   400: {
     name: 'InvalidArgument',
     description: 'Invalid input (INVALID_ARGUMENT): a query parameter or the body does not match its schema, or the body is not JSON.',
@@ -53,7 +58,8 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
   },
   404: {
     name: 'NotFound',
-    description: 'Nothing exists at this path for the caller (NOT_FOUND).',
+    description:
+      'Nothing exists at this path for the caller (NOT_FOUND): reason NOT_FOUND for a malformed id, or one naming what is missing (EXTENSION_NOT_FOUND, DOMAIN_NOT_FOUND, ...).',
     example: ['NOT_FOUND', 'NOT_FOUND', 'Nothing exists at this path.'],
   },
   405: {
@@ -64,7 +70,7 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
   409: {
     name: 'Conflict',
     description: 'Conflicts with the current state (ALREADY_EXISTS or FAILED_PRECONDITION).',
-    example: ['ALREADY_EXISTS', 'ALREADY_EXISTS', 'The resource already exists.'],
+    example: ['ALREADY_EXISTS', 'DOMAIN_NAME_TAKEN', 'domain_name "acme" is already in use; choose another.'],
   },
   413: {
     name: 'PayloadTooLarge',
@@ -89,12 +95,12 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
   502: {
     name: 'BadGateway',
     description: 'The SIP registrar answered with an error (BAD_GATEWAY); nothing was changed.',
-    example: ['BAD_GATEWAY', 'REGISTRAR_FAILED', 'The SIP registrar did not accept the request.'],
+    example: ['BAD_GATEWAY', 'REGISTRAR_ERROR', 'The registrar answered 500; nothing was changed.'],
   },
   503: {
     name: 'Unavailable',
     description: 'A dependency (the table or the SIP registrar) is unavailable (UNAVAILABLE); retry later.',
-    example: ['UNAVAILABLE', 'UNAVAILABLE', 'A dependency is unavailable; retry later.'],
+    example: ['UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.'],
   },
 };
 
@@ -104,12 +110,12 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
  * - 400 when it takes a query or a body (path parameters that do not parse are a 404);
  * - 401 when it needs credentials;
  * - 404 when its path has parameters, and for registrar routes (unknown user or AOR);
- * - 409 for customer routes that write (duplicates, or state that forbids the change);
  * - 413 / 415 when it takes a JSON body;
  * - 502 when it talks to the registrar's control channel;
  * - 503 when it depends on the table or on the registrar;
  * - 500 always;
- * - and whatever the route lists in `errors`.
+ * - and whatever the route lists in `errors`: what its domain code answers beyond the
+ *   pipeline, e.g. 409 (ALREADY_EXISTS / FAILED_PRECONDITION), which no shape implies.
  * 405 (another method on a known path) is answered by the API's fallback, not by an
  * operation: it is described once in the document's description.
  */
@@ -118,7 +124,6 @@ export function documentedErrorStatuses(route: AnyRoute): number[] {
   if (route.query || route.body) statuses.add(400);
   if (route.auth !== 'none') statuses.add(401);
   if (route.params || route.path.includes('{') || route.auth === 'registrar') statuses.add(404);
-  if (route.auth === 'customer' && route.table === 'write') statuses.add(409);
   if (route.body) {
     statuses.add(413);
     statuses.add(415);
@@ -164,7 +169,23 @@ function securityOf(route: AnyRoute): RouteConfig['security'] {
   }
 }
 
-const errorSchema = errorEnvelope.meta({ id: 'Error', description: 'The one error envelope of the API.' });
+/** Every ErrorStatus, from the one table that maps them to HTTP statuses. */
+export const ERROR_STATUSES = Object.keys(httpStatusOf) as [ErrorStatus, ...ErrorStatus[]];
+
+const errorSchema = errorEnvelope
+  .extend({ error: errorEnvelope.shape.error.extend({ status: z.enum(ERROR_STATUSES) }) })
+  .meta({ id: 'Error', description: 'The one error envelope of the API.' });
+
+const EXAMPLE_REQUEST_ID = '3f1c2a9e-2b7d-4c55-9d0e-8f6a1b2c3d4e';
+const errorExampleBody = ([status, reason, message]: ErrorExample) => ({
+  error: { status, reason, message, request_id: EXAMPLE_REQUEST_ID },
+});
+
+/**
+ * A JSON body is required only when an absent one (read as {}) would not do: PUT {} and
+ * a body-less POST /v1.0/accesskeys are valid requests.
+ */
+export const bodyIsRequired = (route: AnyRoute) => route.body !== undefined && !route.body.safeParse({}).success;
 
 function successResponses(route: AnyRoute, example: OperationExample | undefined): Record<string, ResponseConfig> {
   const out: Record<string, ResponseConfig> = {};
@@ -233,8 +254,9 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
       'see docs/registrar-protocol.md. Used by the SIP registrar only.',
   });
 
-  for (const { name, description, example } of Object.values(ERROR_RESPONSES)) {
-    const [status, reason, message] = example;
+  const used = new Set([405, ...routes.flatMap(documentedErrorStatuses)]);
+  for (const [httpStatus, { name, description, example }] of Object.entries(ERROR_RESPONSES)) {
+    if (!used.has(Number(httpStatus))) continue;
     registry.registerComponent('responses', name, {
       description,
       ...(name === 'MethodNotAllowed'
@@ -243,7 +265,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
       content: {
         'application/json': {
           schema: { $ref: '#/components/schemas/Error' },
-          example: { error: { status, reason, message, request_id: '3f1c2a9e-2b7d-4c55-9d0e-8f6a1b2c3d4e' } },
+          example: errorExampleBody(example),
         },
       },
     });
@@ -257,9 +279,16 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
     const responses: Record<string, ResponseConfig> = successResponses(route, example);
     for (const status of documentedErrorStatuses(route)) {
       const component = ERROR_RESPONSES[status];
-      responses[String(status)] = component
-        ? ({ $ref: `#/components/responses/${component.name}` } as ResponseConfig)
-        : { description: `Error (HTTP ${status})`, content: { 'application/json': { schema: errorSchema } } };
+      const own = errorExamples[route.operationId]?.[status];
+      responses[String(status)] =
+        component && !own
+          ? ({ $ref: `#/components/responses/${component.name}` } as ResponseConfig)
+          : {
+              description: component?.description ?? `Error (HTTP ${status})`,
+              content: {
+                'application/json': { schema: errorSchema, ...(own ? { example: errorExampleBody(own) } : {}) },
+              },
+            };
     }
 
     registry.registerPath({
@@ -276,7 +305,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
         ...(route.body
           ? {
               body: {
-                required: true,
+                required: bodyIsRequired(route),
                 content: {
                   'application/json': {
                     schema: route.body as ZodType,

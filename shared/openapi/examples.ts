@@ -6,6 +6,8 @@
  * example that drifts from a schema fails the build. An operationId that is not (yet)
  * in the route table is ignored.
  */
+import type { ErrorStatus } from '../errors.js';
+
 export interface OperationExample {
   /** Path parameter examples by name. */
   params?: Record<string, string>;
@@ -186,5 +188,55 @@ export const operationExamples: Record<string, OperationExample> = {
       },
     },
     response: { status: 'ok', applied: 1 },
+  },
+};
+
+/** An error example: envelope status, reason, message, as the API sends them. */
+export type ErrorExample = readonly [status: ErrorStatus, reason: string, message: string];
+
+const accessKeyNotFound: ErrorExample = ['NOT_FOUND', 'ACCESSKEY_NOT_FOUND', 'No access key with this id.'];
+const domainNotFound: ErrorExample = ['NOT_FOUND', 'DOMAIN_NOT_FOUND', 'No domain with this id.'];
+const extensionNotFound: ErrorExample = ['NOT_FOUND', 'EXTENSION_NOT_FOUND', 'No extension with this id.'];
+const registrarRefused: ErrorExample = ['UNAUTHENTICATED', 'INVALID_REGISTRAR_CREDENTIALS', 'Registrar authentication failed.'];
+
+/**
+ * Error examples per operationId and HTTP status, with the reason that operation sends
+ * (shared/domain/*); a status not listed here shows the generic component example.
+ * test/openapi.test.ts checks that every reason here occurs in the API's source.
+ */
+export const errorExamples: Record<string, Partial<Record<number, ErrorExample>>> = {
+  getAccessKey: { 404: accessKeyNotFound },
+  deleteAccessKey: { 404: accessKeyNotFound },
+
+  createDomain: { 409: ['ALREADY_EXISTS', 'DOMAIN_NAME_TAKEN', 'domain_name "acme" is already in use; choose another.'] },
+  getDomain: { 404: domainNotFound },
+  updateDomain: { 404: domainNotFound },
+  deleteDomain: {
+    404: domainNotFound,
+    409: ['FAILED_PRECONDITION', 'DOMAIN_HAS_EXTENSIONS', 'The domain still has extensions; delete them first.'],
+  },
+
+  createExtension: {
+    404: domainNotFound,
+    409: ['ALREADY_EXISTS', 'EXTENSION_ALREADY_EXISTS', 'Extension "test12" already exists in this domain; choose another number.'],
+  },
+  getExtension: { 404: extensionNotFound },
+  updateExtension: { 404: extensionNotFound },
+  deleteExtension: { 404: extensionNotFound },
+  regenerateExtensionDirectHash: { 404: extensionNotFound },
+
+  getExtensionRegistrations: { 404: extensionNotFound },
+  deleteExtensionRegistrations: { 404: extensionNotFound },
+  deleteExtensionRegistration: {
+    404: ['NOT_FOUND', 'REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.'],
+  },
+
+  getRegistrarCredentials: {
+    401: registrarRefused,
+    404: ['NOT_FOUND', 'SIP_USER_NOT_FOUND', 'No SIP user with this username in this realm.'],
+  },
+  postRegistrarWebhook: {
+    401: registrarRefused,
+    404: ['NOT_FOUND', 'AOR_NOT_FOUND', 'No extension has this address of record.'],
   },
 };

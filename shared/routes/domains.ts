@@ -30,6 +30,7 @@ export const domainRoutes = {
     tag,
     body: domainCreate,
     responses: { 200: { description: 'The new domain with its realm', schema: domain } },
+    errors: [409], // ALREADY_EXISTS: domain_name taken
   }),
   get: defineRoute({
     operationId: 'getDomain',
@@ -67,5 +68,6 @@ export const domainRoutes = {
     tag,
     params: idParams,
     responses: { 200: { description: 'The deleted domain, tm_delete set', schema: domain } },
+    errors: [409], // FAILED_PRECONDITION: the domain still has extensions
   }),
 };

@@ -29,7 +29,7 @@ export const extensionRoutes = {
     tag,
     body: extensionCreate,
     responses: { 200: { description: 'The new extension, with its password', schema: extension } },
-    errors: [404], // domain_id names no domain of the caller's
+    errors: [404, 409], // 404: domain_id names no domain of the caller's; 409 ALREADY_EXISTS: the number is taken
   }),
   get: defineRoute({
     operationId: 'getExtension',

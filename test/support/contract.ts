@@ -1,5 +1,7 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { httpStatusOf, type ErrorStatus } from '../../shared/errors.js';
-import { documentedErrorStatuses } from '../../shared/openapi/document.js';
+import { buildOpenApiDocument, documentedErrorStatuses, type OpenApiDocument } from '../../shared/openapi/document.js';
+import type { AnyRoute } from '../../shared/routes/route.js';
 import { routes } from '../../shared/routes/index.js';
 import { createMatcher } from '../../shared/routes/match.js';
 import { errorEnvelope } from '../../shared/schemas/common.js';
@@ -16,6 +18,9 @@ export interface ObservedResponse {
 /**
  * The contract check every api.call() runs: the reply of a real handler must be what
  * the OpenAPI document (generated from the same route table) says.
+ * - The generated document: the operation documents the HTTP status, and the body
+ *   validates (JSON Schema 2020-12, Ajv) against the schema the document gives for it,
+ *   $refs into components resolved; a status with no content must have no body.
  * - 2xx: a status the route declares, a JSON body its zod schema parses, and no field
  *   the schema does not know (an undocumented field is how secrets leak).
  * - 4xx/5xx: the error envelope, a status the operation documents, and an envelope
@@ -30,6 +35,13 @@ export function assertContract(method: string, pathname: string, response: Obser
     throw new Error(`contract: ${where} answered ${response.status}: ${problem}\n${response.text.slice(0, 2000)}`);
   };
 
+  checkAgainstSchemas(route, response, fail);
+  const documentProblem = documentValidator()(route, method, response.status, response.body);
+  if (documentProblem) fail(`against the OpenAPI document: ${documentProblem}`);
+}
+
+/** The zod side: the route table's schemas and the error envelope. */
+function checkAgainstSchemas(route: AnyRoute | undefined, response: ObservedResponse, fail: (problem: string) => never): void {
   if (response.status >= 400) {
     const parsed = errorEnvelope.safeParse(response.body);
     if (!parsed.success) return fail(`not the error envelope: ${parsed.error.message}`);
@@ -40,8 +52,7 @@ export function assertContract(method: string, pathname: string, response: Obser
     if (response.headers.get('x-request-id') !== envelope.request_id) fail('request_id differs from the x-request-id header');
     const known = Object.hasOwn(httpStatusOf, envelope.status) ? httpStatusOf[envelope.status as ErrorStatus] : undefined;
     if (known !== response.status) fail(`envelope status ${envelope.status} does not belong to HTTP ${response.status}`);
-    // 413 is answered before routing-specific work, for any route, whatever its body.
-    if (route && response.status !== 413 && !documentedErrorStatuses(route).includes(response.status)) {
+    if (route && !documentedErrorStatuses(route).includes(response.status)) {
       fail(`HTTP ${response.status} is not among the documented errors ${documentedErrorStatuses(route).join(', ')}`);
     }
     return;
@@ -77,3 +88,71 @@ export function droppedFields(input: unknown, output: unknown, path: string): st
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Checks a reply against the generated document; returns the problem, or undefined. */
+export type DocumentValidator = (route: AnyRoute | undefined, method: string, status: number, body: unknown) => string | undefined;
+
+const DOCUMENT_ID = 'https://contract.invalid/openapi.json';
+const jsonPointer = (...parts: string[]) =>
+  `#/${parts.map((p) => encodeURIComponent(p.replaceAll('~', '~0').replaceAll('/', '~1'))).join('/')}`;
+
+interface ResponseObject {
+  $ref?: string;
+  content?: Record<string, { schema?: unknown }>;
+}
+
+/**
+ * A validator over one OpenAPI document: the whole document is added to Ajv once (so
+ * $refs into components resolve), and each response schema is compiled by JSON pointer
+ * on first use. strict is off: OpenAPI's schema dialect adds keywords such as `example`.
+ */
+export function createDocumentValidator(document: OpenApiDocument): DocumentValidator {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema(structuredClone(document) as object, DOCUMENT_ID);
+  const compiled = new Map<string, ValidateFunction>();
+  const validatorAt = (pointer: string) => {
+    let validate = compiled.get(pointer);
+    if (!validate) {
+      validate = ajv.compile({ $ref: `${DOCUMENT_ID}${pointer}` });
+      compiled.set(pointer, validate);
+    }
+    return validate;
+  };
+  const check = (pointer: string, body: unknown) => {
+    const validate = validatorAt(pointer);
+    if (validate(body)) return undefined;
+    return `body does not match ${pointer}: ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`;
+  };
+
+  return (route, method, status, body) => {
+    // What no route answers (404 ROUTE_NOT_FOUND, 405) is the documented envelope.
+    if (!route) return status >= 400 ? check(jsonPointer('components', 'schemas', 'Error'), body) : 'no operation';
+    const operationKey = method.toLowerCase();
+    const operation = (document.paths?.[route.path] as Record<string, { responses?: Record<string, ResponseObject> }> | undefined)?.[
+      operationKey
+    ];
+    if (!operation) return `no operation ${operationKey} ${route.path}`;
+    let response = operation.responses?.[String(status)];
+    let pointer = jsonPointer('paths', route.path, operationKey, 'responses', String(status));
+    if (!response) {
+      return `HTTP ${status} is not documented for the operation (documented: ${Object.keys(operation.responses ?? {}).join(', ')})`;
+    }
+    if (response.$ref) {
+      const name = /^#\/components\/responses\/([^/]+)$/.exec(response.$ref)?.[1];
+      response = name ? (document.components?.responses?.[name] as ResponseObject | undefined) : undefined;
+      if (!name || !response) return `unresolvable response $ref ${operation.responses?.[String(status)]?.$ref}`;
+      pointer = jsonPointer('components', 'responses', name);
+    }
+    if (!response.content?.['application/json']?.schema) {
+      return body === undefined ? undefined : 'a body where the document gives no JSON content';
+    }
+    return check(`${pointer}/content/${encodeURIComponent('application~1json')}/schema`, body);
+  };
+}
+
+// One document and one set of compiled validators per worker.
+const CACHE = Symbol.for('sip-registry.test.contract.documentValidator');
+function documentValidator(): DocumentValidator {
+  const cache = globalThis as { [CACHE]?: DocumentValidator };
+  return (cache[CACHE] ??= createDocumentValidator(buildOpenApiDocument(routes)));
+}
