@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { documentedErrorStatuses } from '../shared/openapi/document.js';
 import { routes } from '../shared/routes/index.js';
 import { createMatcher } from '../shared/routes/match.js';
 import { newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
@@ -205,6 +206,41 @@ describe('contract: every route of the table answers a documented success', () =
       expect(Object.keys(route.responses), response.text).toContain(String(response.status));
       expect(response.status).toBeLessThan(300);
       expect(succeeded, `the call did not reach ${route.operationId}`).toContain(route.operationId);
+    });
+  }
+});
+
+type ConflictCall = (f: Fixture) => Promise<ApiResponse>;
+
+/**
+ * One provoked 409 per route that documents it; api.call() checks each reply against
+ * the document. A route documenting 409 without an entry here fails, as does a 409
+ * from a route that does not document it (the contract check).
+ */
+const conflictCalls: Record<string, ConflictCall> = {
+  createDomain: ({ token, domain }) => {
+    const domainName = domain.realm.split('.')[0]!;
+    return hit('POST', '/v1.0/domains', { token, body: { domain_name: domainName } });
+  },
+  deleteDomain: ({ token, domain }) => hit('DELETE', `/v1.0/domains/${domain.id}`, { token }),
+  createExtension: ({ token, domain, extension }) =>
+    hit('POST', '/v1.0/extensions', { token, body: { domain_id: domain.id, extension: extension.extension } }),
+};
+
+describe('contract: every documented conflict (409) is one the route answers', () => {
+  const documenting = routes.filter((r) => documentedErrorStatuses(r).includes(409)).map((r) => r.operationId);
+
+  it('has a conflict call for exactly the routes that document 409', () => {
+    expect(Object.keys(conflictCalls).sort()).toEqual([...documenting].sort());
+  });
+
+  for (const operationId of documenting) {
+    it(`${operationId} answers 409`, async () => {
+      const call = conflictCalls[operationId];
+      if (!call) throw new Error(`no entry in conflictCalls for ${operationId}`);
+      const response = await call(fixture);
+      expect(response.status, response.text).toBe(409);
+      expect(['ALREADY_EXISTS', 'FAILED_PRECONDITION']).toContain(response.body.error.status);
     });
   }
 });
