@@ -29,9 +29,13 @@ export const config = {
   get pageTokenSecret(): string {
     return env('PAGE_TOKEN_SECRET') ?? processPageTokenSecret;
   },
-  /** Seconds a verified access key stays cached in one instance; 0 disables the cache. */
+  /**
+   * Seconds a verified access key stays cached in one instance; 0 disables the cache.
+   * Bounds how long a deleted key still works on OTHER instances (on AWS: other route
+   * functions); the instance that deleted it forgets it at once.
+   */
   get authCacheSeconds(): number {
-    return Number(env('AUTH_CACHE_SECONDS') ?? 30);
+    return Number(env('AUTH_CACHE_SECONDS') ?? 10);
   },
   /** Largest request body accepted, in bytes. */
   get maxBodyBytes(): number {

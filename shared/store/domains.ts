@@ -5,6 +5,7 @@ import { domainKey, domainNameKey, domainsPrefix } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { transactWrite } from './transactions.js';
 import { contended } from '../errors.js';
+import { setGivenFields } from './expressions.js';
 
 export interface DomainRecord {
   id: string;
@@ -85,24 +86,13 @@ export async function updateDomain(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<DomainRecord | undefined> {
-  const names: Record<string, string> = { '#pk': 'PK', '#tm_update': 'tm_update' };
-  const values: Record<string, unknown> = { ':tm_update': tmUpdate };
-  const sets = ['#tm_update = :tm_update'];
-  for (const field of ['name', 'detail'] as const) {
-    if (changes[field] === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = changes[field];
-    sets.push(`#${field} = :${field}`);
-  }
   try {
     const { Attributes } = await db().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: domainKey(customerId, domainId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        ...setGivenFields(changes, tmUpdate),
         ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -12,6 +12,7 @@ import {
 } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { transactWrite } from './transactions.js';
+import { setGivenFields } from './expressions.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -189,7 +190,7 @@ export async function updateExtensionFields(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<ExtensionRecord | undefined> {
-  const update = updateExpression(changes, tmUpdate);
+  const update = setGivenFields(changes, tmUpdate);
   try {
     const { Attributes } = await db().send(
       new UpdateCommand({
@@ -218,7 +219,7 @@ export async function updateExtensionWithPassword(
   ha1: { ha1: string; ha1b: string },
   tmUpdate: string,
 ): Promise<boolean> {
-  const update = updateExpression(changes, tmUpdate);
+  const update = setGivenFields(changes, tmUpdate);
   const result = await transactWrite([
     {
       Update: {
@@ -244,18 +245,6 @@ export async function updateExtensionWithPassword(
 /** The extension still has the hash the caller read ('' = none yet). */
 const hashIs = (hash: string) => (hash ? 'direct_hash = :hash' : '(attribute_not_exists(direct_hash) OR direct_hash = :hash)');
 
-function updateExpression(changes: { name?: string; detail?: string; password?: string }, tmUpdate: string) {
-  const names: Record<string, string> = { '#pk': 'PK', '#tm_update': 'tm_update' };
-  const values: Record<string, unknown> = { ':tm_update': tmUpdate };
-  const sets = ['#tm_update = :tm_update'];
-  for (const field of ['name', 'detail', 'password'] as const) {
-    if (changes[field] === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = changes[field];
-    sets.push(`#${field} = :${field}`);
-  }
-  return { UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
-}
 
 /**
  * Swaps the direct hash: drops the old claim, claims the new hash, updates the
