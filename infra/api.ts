@@ -6,13 +6,15 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HttpMethod } from '../shared/routes/route.js';
+import type { AuthKind, HttpMethod } from '../shared/routes/route.js';
 import type { StageConfig } from './stageConfig.js';
 
 export interface ApiRoute {
   operationId: string;
   method: HttpMethod;
   path: string;
+  /** `registrar` routes get the stage's registrarThrottle instead of the customers' throttle. */
+  auth: AuthKind;
   fn: lambda.IFunction;
 }
 
@@ -75,14 +77,16 @@ export class RegistryApi extends Construct {
           : undefined,
     });
 
+    const registrarRoutes: apigw.HttpRoute[] = [];
     for (const route of routes) {
-      new apigw.HttpRoute(this, `${route.operationId}Route`, {
+      const apiRoute = new apigw.HttpRoute(this, `${route.operationId}Route`, {
         httpApi: this.httpApi,
         routeKey: apigw.HttpRouteKey.with(route.path, apigw.HttpMethod[route.method]),
         integration: new HttpLambdaIntegration(`${route.operationId}Integration`, route.fn, {
           payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
         }),
       });
+      if (route.auth === 'registrar') registrarRoutes.push(apiRoute);
     }
 
     if (stage.customDomain) {
@@ -106,6 +110,7 @@ export class RegistryApi extends Construct {
       },
       domainMapping: this.customDomain ? { domainName: this.customDomain } : undefined,
     });
+    this.addRegistrarThrottle(registrarRoutes, stage.registrarThrottle);
 
     this.url = this.customDomain ? `https://${stage.customDomain?.domainName}` : this.httpApi.apiEndpoint;
 
@@ -118,5 +123,25 @@ export class RegistryApi extends Construct {
       id: 'AwsSolutions-COG4',
       reason: 'No Cognito user pool: API clients authenticate with per-customer access keys, not end-user logins.',
     });
+  }
+
+  /**
+   * Route-level throttling for the registrar routes: their own token bucket instead of the
+   * stage-wide default the customers share, so a flooding customer cannot make Kamailio's
+   * credential lookups and webhooks fail. HttpStage has no option for route settings, hence
+   * the L1 property (keyed by route key). The stage must come after those routes: API Gateway
+   * refuses route settings for a route key that does not exist yet.
+   */
+  private addRegistrarThrottle(registrarRoutes: apigw.HttpRoute[], throttle: StageConfig['registrarThrottle']): void {
+    if (registrarRoutes.length === 0) return;
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      registrarRoutes.map((route) => [
+        (route.node.defaultChild as apigw.CfnRoute).routeKey,
+        // A JSON property: CloudFormation names, passed through as written.
+        { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
+      ]),
+    );
+    for (const route of registrarRoutes) cfnStage.node.addDependency(route);
   }
 }

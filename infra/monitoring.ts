@@ -6,14 +6,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { REGISTRAR_AUTH_REJECTED } from '../shared/http/registrarAuth.js';
 import { tableDefinition } from '../shared/table/definition.js';
 import type { RegistryApi } from './api.js';
 import type { RouteFunction } from './routeFunction.js';
 import type { StageConfig } from './stageConfig.js';
 
-/** The exact message the registrar auth code logs when a webhook signature does not verify. */
-export const signatureRejectedMessage = 'registrar signature rejected';
-export const signatureRejectedMetric = 'RegistrarSignatureRejected';
+export const registrarAuthRejectedMetric = 'RegistrarAuthRejected';
+
+/**
+ * Matches the one line the registrar auth code logs for every refused registrar request
+ * (bad or stale webhook signature, wrong or missing credential-lookup bearer secret).
+ */
+export const registrarAuthRejectedPattern = logs.FilterPattern.stringValue('$.message', '=', REGISTRAR_AUTH_REJECTED);
 
 /** An alarm on metric math takes at most 10 metrics: 9 functions and the sum. */
 const functionsPerAlarm = 9;
@@ -24,8 +29,8 @@ export interface MonitoringProps {
   api: RegistryApi;
   table: dynamodb.Table;
   functions: { name: string; fn: RouteFunction }[];
-  /** Functions that verify registrar signatures (needs include registrarSecrets). */
-  signatureCheckers: RouteFunction[];
+  /** Functions that check registrar credentials, signed or bearer (needs include registrarSecrets). */
+  registrarAuthCheckers: RouteFunction[];
 }
 
 const chunk = <T>(items: T[], size: number): T[][] =>
@@ -96,27 +101,27 @@ export class Monitoring extends Construct {
       });
     });
 
-    const signatureRejections = new cloudwatch.Metric({
+    const registrarRejections = new cloudwatch.Metric({
       namespace: this.namespace,
-      metricName: signatureRejectedMetric,
+      metricName: registrarAuthRejectedMetric,
       period,
       statistic: 'Sum',
     });
-    props.signatureCheckers.forEach((checker, i) => {
-      new logs.MetricFilter(this, `SignatureRejected${i + 1}`, {
+    props.registrarAuthCheckers.forEach((checker, i) => {
+      new logs.MetricFilter(this, `RegistrarAuthRejected${i + 1}`, {
         logGroup: checker.logGroup,
-        filterPattern: logs.FilterPattern.stringValue('$.message', '=', signatureRejectedMessage),
+        filterPattern: registrarAuthRejectedPattern,
         metricNamespace: this.namespace,
-        metricName: signatureRejectedMetric,
+        metricName: registrarAuthRejectedMetric,
         metricValue: '1',
         defaultValue: 0,
       });
     });
-    if (props.signatureCheckers.length > 0) {
-      alarm('RegistrarSignatureRejected', {
+    if (props.registrarAuthCheckers.length > 0) {
+      alarm('RegistrarAuthRejected', {
         alarmDescription:
-          'Registrar webhooks or lookups with bad signatures: a wrong or rotated-away secret in Kamailio, clock skew, or someone probing.',
-        metric: signatureRejections,
+          'Registrar requests refused (webhooks with a bad, stale or missing signature; credential lookups with a wrong or missing bearer secret): a wrong or rotated-away secret in Kamailio, clock skew, or someone probing.',
+        metric: registrarRejections,
         threshold: 5,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -179,7 +184,7 @@ export class Monitoring extends Construct {
         width: 8,
       }),
       new cloudwatch.GraphWidget({ title: 'DynamoDB throttles', left: [tableThrottles], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Registrar signature rejections', left: [signatureRejections], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Registrar auth rejections', left: [registrarRejections], width: 8 }),
     );
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }

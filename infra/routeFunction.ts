@@ -2,7 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
@@ -14,6 +14,22 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 /** ESM bundles still meet packages that call require(): give them one. */
 const requireBanner =
   "import { createRequire as __sipCreateRequire } from 'node:module'; const require = __sipCreateRequire(import.meta.url);";
+
+/**
+ * How every function is bundled: one minified ESM file per route with everything inside,
+ * the AWS SDK included (the pinned version, not whatever the runtime ships).
+ */
+export const bundlingOptions: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: false,
+  bundleAwsSDK: true,
+  externalModules: [],
+  mainFields: ['module', 'main'],
+  banner: requireBanner,
+  tsconfig: path.join(projectRoot, 'tsconfig.json'),
+};
 
 export interface RouteFunctionProps {
   /** Handler module relative to the project root (it exports `handler`). */
@@ -64,33 +80,22 @@ export class RouteFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        bundleAwsSDK: true,
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        banner: requireBanner,
-        tsconfig: path.join(projectRoot, 'tsconfig.json'),
-      },
+      bundling: bundlingOptions,
     });
   }
 }
 
 export type TableBinding = 'read' | 'write';
 
-export const tableReadActions = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
+export const tableReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
 
-/** TransactWriteItems is authorized by these item-level actions. */
+/**
+ * TransactWriteItems is authorized by these item-level actions; ConditionCheckItem only
+ * serves transactional writes, so read-only routes do not get it.
+ */
 export const tableWriteActions = [
   ...tableReadActions,
+  'dynamodb:ConditionCheckItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',

@@ -35,7 +35,9 @@ export function wireRoute(
         fn.fn.addEnvironment('SIP_DOMAIN_SUFFIX', stage.sipDomainSuffix);
         break;
       case 'pageTokens':
-        // CloudFormation resolves the dynamic reference at deploy time; the template never holds the key.
+        // CloudFormation resolves the dynamic reference at deploy time: the template never holds
+        // the key, but the function configuration does, in plain text (lambda:GetFunctionConfiguration
+        // shows it). Accepted, see the PageToken secret's acknowledgement and docs/deploy.md.
         fn.fn.addEnvironment('PAGE_TOKEN_SECRET', secrets.pageToken.secretValue.unsafeUnwrap());
         break;
       case 'registrarSecrets':

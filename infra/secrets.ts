@@ -10,6 +10,9 @@ const generated = (length: number): secretsmanager.SecretStringGenerator => ({
   includeSpace: false,
 });
 
+const operatorRotated =
+  'Rotated by the operator, not by a rotation Lambda: a new registrar secret must reach Kamailio (or the control endpoint) before the old one is removed (docs/deploy.md).';
+
 /**
  * The stage's secrets. Created ones get no fixed name (a deleted secret's name stays
  * reserved for its recovery window, which would block recreating a dev stack) and follow
@@ -26,28 +29,29 @@ export class StageSecrets extends Construct {
   constructor(scope: Construct, id: string, stage: StageConfig) {
     super(scope, id);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const create = (name: string, description: string, length: number) => {
+    const create = (name: string, description: string, length: number, whyNoRotationLambda: string) => {
       const secret = new secretsmanager.Secret(this, name, {
         description: `${stage.stackName}: ${description}`,
         generateSecretString: generated(length),
         removalPolicy,
       });
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'Rotated by the operator, not by a rotation Lambda: a new registrar secret must reach Kamailio before the old one is removed (docs/deploy.md), and the page-token key is resolved at deploy time, so rotating it means a redeploy.',
-      });
+      Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: whyNoRotationLambda });
       return secret;
     };
 
     this.registrar = stage.registrarSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'Registrar', stage.registrarSecretArn)
-      : create('Registrar', 'registrar shared secrets (comma-separated list)', 48);
-    this.pageToken = create('PageToken', 'HMAC key for page tokens', 64);
+      : create('Registrar', 'registrar shared secrets (comma-separated list)', 48, operatorRotated);
+    this.pageToken = create(
+      'PageToken',
+      'HMAC key for page tokens',
+      64,
+      "Rotated by the operator with a redeploy, not by a rotation Lambda: CloudFormation resolves this key into the environment of the listing functions at deploy time, so it is stored in plain text in their configuration and readable by anyone allowed lambda:GetFunctionConfiguration. Accepted: it only signs page tokens, which also bind the customer id, and every listing query keys on the caller's customer id, so a forged cursor can only move within the caller's own data (docs/deploy.md).",
+    );
     if (stage.registrarControl) {
       this.registrarControlToken = stage.registrarControl.tokenSecretArn
         ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ControlToken', stage.registrarControl.tokenSecretArn)
-        : create('ControlToken', 'bearer token for the registrar control endpoint', 48);
+        : create('ControlToken', 'bearer token for the registrar control endpoint', 48, operatorRotated);
     }
   }
 }

@@ -61,7 +61,7 @@ export class SipRegistryStack extends Stack {
     const apiRoutes = routeTable.map((route) => {
       const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`);
       wireRoute(fn, route, { stage, table, secrets });
-      return { operationId: route.operationId, method: route.method, path: route.path, fn: fn.fn };
+      return { operationId: route.operationId, method: route.method, path: route.path, auth: route.auth, fn: fn.fn };
     });
     const fallback = newFunction(fallbackFunctionId, fallbackHandler, 'Unknown route or method: 404/405');
 
@@ -72,7 +72,7 @@ export class SipRegistryStack extends Stack {
       api,
       table,
       functions: [...this.functions].map(([name, fn]) => ({ name, fn })),
-      signatureCheckers: routeTable
+      registrarAuthCheckers: routeTable
         .filter((r) => r.needs?.includes('registrarSecrets'))
         .map((r) => this.functions.get(r.operationId) as RouteFunction),
     });

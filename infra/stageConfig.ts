@@ -8,6 +8,8 @@ const secretArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'a complete Secrets Manager secret ARN (with its 6-character suffix)');
 
+const throttle = z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).strict();
+
 const stageSchema = z
   .object({
     /** CloudFormation stack name; default SipRegistry-<stage>. */
@@ -23,7 +25,14 @@ const stageSchema = z
       .int()
       .refine((d) => allowedRetentionDays.includes(d), `one of ${allowedRetentionDays.join(', ')}`),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    throttle: z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }),
+    /** Stage-wide default for every route (customers share it). */
+    throttle,
+    /**
+     * Each `auth: 'registrar'` route's own limit (route-level settings replace the stage-wide
+     * default for that route), so a customer flooding the API cannot starve Kamailio's
+     * credential lookups and webhooks.
+     */
+    registrarThrottle: throttle,
     /** An existing secret holding the comma-separated registrar secrets; absent = the stack creates one. */
     registrarSecretArn: secretArn.optional(),
     customDomain: z.object({ domainName: z.string().min(3), certificateArn: z.string().startsWith('arn:') }).optional(),

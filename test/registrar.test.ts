@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { REGISTRAR_AUTH_REJECTED } from '../shared/http/registrarAuth.js';
+import { logger } from '../shared/log.js';
 import { queryBindings } from '../shared/store/bindings.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 import { binding, deliver, newExtension, nowSeconds, PASSWORD, ruid, SECRET_A, SECRET_B, useRegistrarSecrets } from './support/registrar.js';
@@ -52,12 +54,26 @@ describe('GET /v1.0/registrar/credentials', () => {
     expect((await lookup(ext.username, ext.realm, SECRET_B)).status).toBe(200);
   });
 
-  it('refuses a missing, wrong or malformed registrar secret with 401', async () => {
+  it('refuses a missing, wrong or malformed registrar secret with 401 and logs only the reason', async () => {
     const { token } = await newCustomer();
     const ext = await newExtension(api, token);
-    expectEnvelope(await lookup(ext.username, ext.realm), 401, 'UNAUTHENTICATED');
-    expectEnvelope(await lookup(ext.username, ext.realm, `${SECRET_A}x`), 401, 'UNAUTHENTICATED');
-    expectEnvelope(await lookup(ext.username, ext.realm, undefined, { authorization: `Basic ${SECRET_A}` }), 401, 'UNAUTHENTICATED');
+    const warn = vi.spyOn(logger, 'warn');
+    try {
+      const attempts: [string, () => ReturnType<typeof lookup>][] = [
+        ['missing', () => lookup(ext.username, ext.realm)],
+        ['unknown_secret', () => lookup(ext.username, ext.realm, `${SECRET_A}x`)],
+        ['malformed', () => lookup(ext.username, ext.realm, undefined, { authorization: `Basic ${SECRET_A}` })],
+      ];
+      for (const [reason, attempt] of attempts) {
+        warn.mockClear();
+        expectEnvelope(await attempt(), 401, 'UNAUTHENTICATED');
+        // The same message as a refused signature: one metric filter counts both.
+        expect(warn, reason).toHaveBeenCalledWith(REGISTRAR_AUTH_REJECTED, { mode: 'bearer', reason });
+      }
+      expect(JSON.stringify(warn.mock.calls)).not.toContain(SECRET_A);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses customer access keys, in any form', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REGISTRAR_AUTH_REJECTED } from '../shared/http/registrarAuth.js';
 import { logger } from '../shared/log.js';
 import { queryBindings } from '../shared/store/bindings.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
@@ -86,7 +87,7 @@ describe('signature', () => {
       warn.mockClear();
       const response = await deliver(api, body, options);
       expectEnvelope(response, 401, 'UNAUTHENTICATED');
-      expect(warn, reason).toHaveBeenCalledWith('registrar signature rejected', { reason });
+      expect(warn, reason).toHaveBeenCalledWith(REGISTRAR_AUTH_REJECTED, { mode: 'signature', reason });
     }
     // Nor as a bearer token.
     const bearer = await api.call('POST', '/v1.0/registrar/webhook', {

@@ -5,6 +5,12 @@ import { registrarSecrets, registrarSecretsRefreshable } from '../registrar/secr
 import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import type { AuthInput } from './auth.js';
 
+/**
+ * The one message logged for every refused registrar request, bearer or signed (with `mode`
+ * and `reason` only). The RegistrarAuthRejected metric filter (infra/monitoring.ts) matches it.
+ */
+export const REGISTRAR_AUTH_REJECTED = 'registrar auth rejected';
+
 /** Largest accepted distance between X-Registrar-Timestamp and the API's clock, in seconds. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
@@ -34,14 +40,14 @@ function sameSecret(given: string, secret: string): boolean {
 async function verifyBearer({ headers }: AuthInput): Promise<RegistrarAuth> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
   if (!match) {
-    logger.warn('registrar bearer rejected', { reason: headers.authorization ? 'malformed' : 'missing' });
+    logger.warn(REGISTRAR_AUTH_REJECTED, { mode: 'bearer', reason: headers.authorization ? 'malformed' : 'missing' });
     throw rejected();
   }
   const given = match[1]!;
   const check = (secrets: string[]) => secrets.reduce((ok, secret) => sameSecret(given, secret) || ok, false);
   if (check(await registrarSecrets())) return {};
   if (registrarSecretsRefreshable() && check(await registrarSecrets({ refresh: true }))) return {};
-  logger.warn('registrar bearer rejected', { reason: 'unknown_secret' });
+  logger.warn(REGISTRAR_AUTH_REJECTED, { mode: 'bearer', reason: 'unknown_secret' });
   throw rejected();
 }
 
@@ -60,7 +66,7 @@ function signatureMatches(secrets: string[], timestamp: string, rawBody: Buffer,
 
 /** Never logs the secret, the signature or the body: only why it was refused. */
 function reject(reason: string): never {
-  logger.warn('registrar signature rejected', { reason });
+  logger.warn(REGISTRAR_AUTH_REJECTED, { mode: 'signature', reason });
   throw rejected();
 }
 

@@ -1,11 +1,11 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tableReadActions, tableWriteActions } from '../../infra/routeFunction.js';
+import { registrarAuthRejectedMetric, registrarAuthRejectedPattern } from '../../infra/monitoring.js';
 import { routes } from '../../shared/routes/index.js';
 import { tableDefinition } from '../../shared/table/definition.js';
 import { functionOf, grantsOf } from './inspect.js';
-import { cdkJson, resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
+import { cdkJson, type CfnResource, resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
 
 type Synth = ReturnType<typeof synthStage>;
 const stages: Record<string, Synth> = {};
@@ -16,7 +16,16 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT);
 
 const devAndProd = ['dev', 'prod'] as const;
-const writeOnly = tableWriteActions.filter((a) => !(tableReadActions as readonly string[]).includes(a));
+/** Literals on purpose: the code's action lists must not define what the test expects. */
+const expectedReadActions = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const forbiddenForReaders = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+const expectedWriteActions = [...expectedReadActions, ...forbiddenForReaders].sort();
 
 describe.each(devAndProd)('stage %s', (stageName) => {
   const synth = () => stages[stageName]!;
@@ -101,9 +110,11 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     for (const route of routes) {
       const { actions, statements } = functionOf(stack, json, route.operationId);
       const dynamo = [...actions].filter((a) => a.startsWith('dynamodb:')).sort();
-      const expected = route.table === 'write' ? tableWriteActions : route.table === 'read' ? tableReadActions : [];
-      expect(dynamo, route.operationId).toEqual([...expected].sort());
-      if (route.table === 'read') for (const action of writeOnly) expect(actions.has(action), route.operationId).toBe(false);
+      const expected = route.table === 'write' ? expectedWriteActions : route.table === 'read' ? expectedReadActions : [];
+      expect(dynamo, route.operationId).toEqual(expected);
+      if (route.table === 'read') {
+        for (const action of forbiddenForReaders) expect(actions.has(action), `${route.operationId} ${action}`).toBe(false);
+      }
       if (route.table !== 'none') {
         const resources = grantsOf(statements, 'dynamodb:GetItem')[0]!;
         for (const index of tableDefinition.globalIndexes) expect(resources).toContain(`/index/${index.indexName}`);
@@ -184,12 +195,28 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     });
   });
 
-  it('throttles the API from the stage config', () => {
-    const { template } = synth();
+  it('throttles the API from the stage config, registrar routes with their own limit', () => {
+    const { template, json } = synth();
     const { rateLimit, burstLimit } = cdkJson.context.stages[stageName]!.throttle as Record<string, number>;
+    const registrar = cdkJson.context.stages[stageName]!.registrarThrottle as Record<string, number>;
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
     });
+    const [[stageId, stage]] = resourcesOf(json, 'AWS::ApiGatewayV2::Stage') as [[string, CfnResource]];
+    const registrarKeys = routes.filter((r) => r.auth === 'registrar').map((r) => `${r.method} ${r.path}`);
+    expect(registrarKeys.sort()).toEqual(['GET /v1.0/registrar/credentials', 'POST /v1.0/registrar/webhook']);
+    // Exactly the registrar routes, each with its own bucket; customers keep the stage default.
+    expect(stage.Properties.RouteSettings).toEqual(
+      Object.fromEntries(
+        registrarKeys.map((key) => [key, { ThrottlingRateLimit: registrar.rateLimit, ThrottlingBurstLimit: registrar.burstLimit }]),
+      ),
+    );
+    // API Gateway refuses settings for a route key that does not exist yet: the stage waits for those routes.
+    const routeIds = resourcesOf(json, 'AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => registrarKeys.includes(r.Properties.RouteKey))
+      .map(([id]) => id);
+    expect(routeIds).toHaveLength(2);
+    expect((json.Resources[stageId] as CfnResource & { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
   it('has alarms to an SNS topic and one dashboard', () => {
@@ -202,12 +229,27 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       list.flatMap((a) => a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat)).length;
     expect(countFunctions(named(/-LambdaErrors\d+$/))).toBe(routes.length + 1);
     expect(countFunctions(named(/-LambdaThrottles\d+$/))).toBe(routes.length + 1);
-    const signatureRoutes = routes.filter((r) => r.needs?.includes('registrarSecrets'));
-    expect(named(/-RegistrarSignatureRejected$/)).toHaveLength(signatureRoutes.length > 0 ? 1 : 0);
-    template.resourceCountIs('AWS::Logs::MetricFilter', signatureRoutes.length);
+    expect(named(/-RegistrarAuthRejected$/)).toHaveLength(1);
+    expect(named(/-RegistrarAuthRejected$/)[0]!.AlarmDescription).toMatch(/credential lookups/);
     for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('counts refused registrar requests in the log groups of both registrar functions', () => {
+    const { stack, json } = synth();
+    const filters = resourcesOf(json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
+    const groups = filters.map((f) => f.LogGroupName.Ref).sort();
+    const checkers = ['getRegistrarCredentials', 'postRegistrarWebhook'];
+    expect(routes.filter((r) => r.needs?.includes('registrarSecrets')).map((r) => r.operationId).sort()).toEqual(checkers);
+    expect(groups).toEqual(checkers.map((id) => functionOf(stack, json, id).logGroupId).sort());
+    for (const f of filters) {
+      // The pattern the registrar auth code's log line is tested against (registrarAuthLog.test.ts).
+      expect(f.FilterPattern).toBe(registrarAuthRejectedPattern.logPatternString);
+      expect(f.MetricTransformations).toEqual([
+        { MetricName: registrarAuthRejectedMetric, MetricNamespace: `SipRegistry/${stageName}`, MetricValue: '1', DefaultValue: 0 },
+      ]);
+    }
   });
 
   it('outputs the URLs, table and registrar secret', () => {
@@ -232,6 +274,18 @@ describe('dev and prod differ where they should', () => {
       for (const [id, r] of resourcesOf(stages.prod!.json, type)) expect(r.DeletionPolicy, id).toBe('Retain');
       for (const [id, r] of resourcesOf(stages.dev!.json, type)) expect(r.DeletionPolicy, id).toBe('Delete');
     }
+  });
+
+  it('prod keeps logs longer and allows more traffic than dev', () => {
+    const retention = (s: Synth) => [...new Set(resourcesOf(s.json, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.RetentionInDays))];
+    expect(retention(stages.dev!)).toEqual([14]);
+    expect(retention(stages.prod!)).toEqual([365]);
+    const apiStage = (s: Synth) => resourcesOf(s.json, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties;
+    expect(apiStage(stages.dev!).DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(apiStage(stages.prod!).DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    const webhook = 'POST /v1.0/registrar/webhook';
+    expect(apiStage(stages.dev!).RouteSettings[webhook]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(apiStage(stages.prod!).RouteSettings[webhook]).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
   });
 
   it('CORS follows the stage: dev allows its origins, prod none', () => {

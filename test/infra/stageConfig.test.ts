@@ -7,6 +7,7 @@ const minimal = {
   removalPolicy: 'destroy',
   logRetentionDays: 7,
   throttle: { rateLimit: 5, burstLimit: 10 },
+  registrarThrottle: { rateLimit: 3, burstLimit: 6 },
 };
 
 describe('stage configuration', () => {
@@ -23,6 +24,11 @@ describe('stage configuration', () => {
     expect(() => stageConfig({ qa: { ...minimal, registrarSecretArn: 'arn:aws:secretsmanager:x' } }, 'qa')).toThrow(/registrarSecretArn/);
     expect(() => stageConfig({ qa: { ...minimal, registrarControl: { url: 'http://registrar.example.net/c' } } }, 'qa')).toThrow(
       /registrarControl\.url/,
+    );
+    const { registrarThrottle: _omitted, ...withoutRegistrarThrottle } = minimal;
+    expect(() => stageConfig({ qa: withoutRegistrarThrottle }, 'qa')).toThrow(/registrarThrottle/);
+    expect(() => stageConfig({ qa: { ...minimal, registrarThrottle: { rateLimit: 0, burstLimit: 6 } } }, 'qa')).toThrow(
+      /registrarThrottle\.rateLimit/,
     );
     expect(() => stageConfig(cdkJson.context.stages, 'Dev!')).toThrow(/Invalid stage name/);
     expect(() => stageConfig(undefined, 'dev')).toThrow(/"stages" must be an object/);

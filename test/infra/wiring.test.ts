@@ -9,13 +9,19 @@ import { functionOf, grantsOf } from './inspect.js';
 import { resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
 
 /** Routes with every kind of need, so the wiring is tested even before the real table has them. */
-const route = (operationId: string, path: string, table: AnyRoute['table'], needs: RouteNeed[]): AnyRoute =>
+const route = (
+  operationId: string,
+  path: string,
+  table: AnyRoute['table'],
+  needs: RouteNeed[],
+  auth: AnyRoute['auth'] = 'none',
+): AnyRoute =>
   defineRoute({
     operationId,
     method: 'POST',
     path,
     handler: 'functions/health/get.ts',
-    auth: 'none',
+    auth,
     table,
     needs,
     summary: operationId,
@@ -23,8 +29,8 @@ const route = (operationId: string, path: string, table: AnyRoute['table'], need
     responses: {},
   });
 const testRoutes = [
-  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention']),
-  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets']),
+  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention'], 'registrar'),
+  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets'], 'registrar'),
   route('forceUnregister', '/v1.0/registrations/{id}', 'write', ['registrarControl', 'pageTokens']),
   route('plain', '/v1.0/plain', 'none', []),
 ];
@@ -37,6 +43,7 @@ const stages = {
     removalPolicy: 'destroy',
     logRetentionDays: 30,
     throttle: { rateLimit: 10, burstLimit: 20 },
+    registrarThrottle: { rateLimit: 30, burstLimit: 60 },
     registrarSecretArn: registrarArn,
     customDomain: { domainName: 'api.full.example.net', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
     registrarControl: { url: 'https://registrar.full.example.net/control', tokenSecretArn: controlTokenArn },
@@ -48,6 +55,7 @@ const stages = {
     removalPolicy: 'destroy',
     logRetentionDays: 7,
     throttle: { rateLimit: 1, burstLimit: 1 },
+    registrarThrottle: { rateLimit: 2, burstLimit: 3 },
   },
 };
 
@@ -114,14 +122,30 @@ describe('wiring from route needs', () => {
     expect(Object.keys(functionOf(full.stack, full.json, 'plain').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
   });
 
-  it('counts signature rejections in the log group of every registrarSecrets route', () => {
+  it('counts registrar auth rejections in the log group of every registrarSecrets route', () => {
     const filters = resourcesOf(full.json, 'AWS::Logs::MetricFilter');
     expect(filters).toHaveLength(2);
     const groups = filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort();
     expect(groups).toEqual(['webhook', 'credentials'].map((id) => functionOf(full.stack, full.json, id).logGroupId).sort());
     for (const [, f] of filters) {
-      expect(f.Properties.FilterPattern).toBe('{ $.message = "registrar signature rejected" }');
-      expect(f.Properties.MetricTransformations[0].MetricName).toBe('RegistrarSignatureRejected');
+      expect(f.Properties.FilterPattern).toBe('{ $.message = "registrar auth rejected" }');
+      expect(f.Properties.MetricTransformations[0].MetricName).toBe('RegistrarAuthRejected');
+    }
+  });
+});
+
+describe('registrar throttle', () => {
+  it('gives every registrar route the stage registrarThrottle and no other route any', () => {
+    for (const [synthed, limits] of [
+      [full, stages.full.registrarThrottle],
+      [bare, stages.bare.registrarThrottle],
+    ] as const) {
+      const [, stage] = resourcesOf(synthed.json, 'AWS::ApiGatewayV2::Stage')[0]!;
+      const expected = { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit };
+      expect(stage.Properties.RouteSettings).toEqual({
+        'POST /v1.0/registrar/webhook': expected,
+        'POST /v1.0/registrar/credentials': expected,
+      });
     }
   });
 });
