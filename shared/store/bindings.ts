@@ -205,6 +205,20 @@ async function conditionalUpdate(
   }
 }
 
+/** The state an event leaves: the binding's details (undefined = keep), when it ends, why, its TTL. */
+const stateOf = (owner: BindingOwner, b: BindingFields, expiresAt: number, eventAt: number, endedBy: EndedBy, now: number) => ({
+  contact: b.contact,
+  received: b.received,
+  user_agent: b.user_agent,
+  call_id: b.call_id,
+  cseq: b.cseq,
+  expires_at: expiresAt,
+  event_at: eventAt,
+  ended_by: endedBy,
+  updated_at: now,
+  [TTL]: ttlOf(expiresAt, owner.retentionDays),
+});
+
 /** Attributes every binding item has; kept as they are when already there. */
 const identity = (owner: BindingOwner, b: BindingFields, now: number) => ({
   entity: 'binding',
@@ -227,18 +241,7 @@ export function upsertBinding(owner: BindingOwner, b: Required<BindingFields>, e
   return conditionalUpdate(
     owner,
     b.registration_id,
-    {
-      contact: b.contact,
-      received: b.received,
-      user_agent: b.user_agent,
-      call_id: b.call_id,
-      cseq: b.cseq,
-      expires_at: b.expires_at,
-      event_at: eventAt,
-      ended_by: '',
-      updated_at: now,
-      [TTL]: ttlOf(b.expires_at, owner.retentionDays),
-    },
+    stateOf(owner, b, b.expires_at, eventAt, '', now),
     identity(owner, b, now),
     'attribute_not_exists(PK)' +
       ' OR (call_id = :cid AND cseq < :cseq AND ((ended_by <> :unreg AND ended_by <> :removed) OR event_at <= :t))' +
@@ -257,18 +260,7 @@ export function expireBinding(owner: BindingOwner, b: BindingFields & { expires_
   return conditionalUpdate(
     owner,
     b.registration_id,
-    {
-      contact: b.contact,
-      received: b.received,
-      user_agent: b.user_agent,
-      call_id: b.call_id,
-      cseq: b.cseq,
-      expires_at: b.expires_at,
-      event_at: eventAt,
-      ended_by: 'expired',
-      updated_at: now,
-      [TTL]: ttlOf(b.expires_at, owner.retentionDays),
-    },
+    stateOf(owner, b, b.expires_at, eventAt, 'expired', now),
     { ...identity(owner, b, now), ...missingDetails(b) },
     'attribute_not_exists(PK) OR (ended_by = :none AND expires_at <= :exp' +
       (sameDialog ? ' AND NOT (call_id = :cid AND cseq > :cseq))' : ')'),
@@ -299,18 +291,7 @@ export function unregisterBinding(owner: BindingOwner, b: BindingFields, eventAt
   return conditionalUpdate(
     owner,
     b.registration_id,
-    {
-      contact: b.contact,
-      received: b.received,
-      user_agent: b.user_agent,
-      call_id: b.call_id,
-      cseq: b.cseq,
-      expires_at: eventAt,
-      event_at: eventAt,
-      ended_by: 'unregistered',
-      updated_at: now,
-      [TTL]: ttlOf(eventAt, owner.retentionDays),
-    },
+    stateOf(owner, b, eventAt, eventAt, 'unregistered', now),
     { ...identity(owner, b, now), ...missingDetails(b) },
     `attribute_not_exists(PK) OR (ended_by = :none AND expires_at > :t AND ${newerCheck})`,
     { ':none': '', ':t': eventAt, ...(sameDialog ? { ':cid': b.call_id, ':cseq': b.cseq } : {}) },
