@@ -144,4 +144,20 @@ describe('npm start', () => {
     expect(alive(javaPid!), 'no orphan java process').toBe(false);
     await expect(fetch(`http://127.0.0.1:${started.port}/v1.0/health`)).rejects.toThrow();
   }, 120_000);
+
+  it('without java on PATH says exactly what to install and exits non-zero', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sip-local-nojava-'));
+    dirs.push(dataDir);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      cwd: root,
+      env: { ...process.env, PATH: '/nonexistent', LOCAL_DATA_DIR: dataDir, PORT: String(await freePort()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise((resolveExit) => child.once('exit', resolveExit));
+    expect(code).toBe(1);
+    expect(output).toContain('apt-get install -y openjdk-17-jre-headless');
+  }, 60_000);
 });
