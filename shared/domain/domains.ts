@@ -66,7 +66,6 @@ export async function getDomain(customerId: string, domainId: string) {
 
 /** Only the fields the body gives change; omitted fields keep their value. */
 export async function updateDomain(customerId: string, domainId: string, changes: { name?: string; detail?: string }) {
-  if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
   const record = await store.updateDomain(customerId, domainId, { name: changes.name, detail: changes.detail }, nowTimestamp());
   if (!record) throw domainNotFound();
   return toDomainView(record);
@@ -74,7 +73,6 @@ export async function updateDomain(customerId: string, domainId: string, changes
 
 /** Refused (409 FAILED_PRECONDITION) while the domain has extensions; frees domain_name. */
 export async function deleteDomain(customerId: string, domainId: string) {
-  if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
   const result = await store.deleteDomain(customerId, domainId);
   if (result.outcome === 'not-found') throw domainNotFound();
   if (result.outcome === 'has-extensions') {

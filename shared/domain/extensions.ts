@@ -137,8 +137,8 @@ export async function createExtension(customerId: string, input: ExtensionInput,
 }
 
 /** The stored record or a 404; ids that cannot exist cost no round trip. */
+/** Callers pass path ids, which idParams has already checked are UUIDs. */
 export async function requireExtension(customerId: string, extensionId: string): Promise<store.ExtensionRecord> {
-  if (!UUID_PATTERN.test(extensionId)) throw extensionNotFound();
   const record = await store.getExtension(customerId, extensionId);
   if (!record) throw extensionNotFound();
   return record;
@@ -165,7 +165,6 @@ export async function listExtensions(customerId: string, domainId: string | unde
  * transaction rewriting the password and the HA1s together.
  */
 export async function updateExtension(customerId: string, extensionId: string, changes: ExtensionChanges) {
-  if (!UUID_PATTERN.test(extensionId)) throw extensionNotFound();
   const tmUpdate = nowTimestamp();
   const fields = { name: changes.name, detail: changes.detail };
   if (changes.password === undefined) {
@@ -220,7 +219,6 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
   for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
-    if (!UUID_PATTERN.test(extensionId)) throw extensionNotFound();
     const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
     if (!extension) throw extensionNotFound();
     const existing = store.extensionRecordOf(extension);
