@@ -30,7 +30,7 @@ export function registryTable(scope: Construct, stage: StageConfig): dynamodb.Ta
       indexName: index.indexName,
       partitionKey: stringKey(index.partitionKey),
       sortKey: stringKey(index.sortKey),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType[index.projection],
     });
   }
   return table;

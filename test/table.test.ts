@@ -29,7 +29,7 @@ describe('the local table', () => {
         projection: index.Projection!.ProjectionType,
       }))
       .sort((a, b) => a.indexName!.localeCompare(b.indexName!));
-    expect(indexes).toEqual(tableDefinition.globalIndexes.map((index) => ({ ...index, projection: 'ALL' })));
+    expect(indexes).toEqual(tableDefinition.globalIndexes.map((index) => ({ ...index })));
     expect(Table!.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
 
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
