@@ -3,7 +3,7 @@ import { ApiError } from '../errors.js';
 import { logger } from '../log.js';
 import { registrarControlToken } from './secrets.js';
 
-/** The registrar must answer within this; a DELETE waits for it. */
+/** The registrar must answer within this; the API request waits for it. */
 export const CONTROL_TIMEOUT_MS = 3000;
 
 export type ControlResult = 'removed' | 'unknown-to-registrar' | 'not-configured';
@@ -26,6 +26,47 @@ export function checkControlUrl(raw: string): URL | undefined {
 
 export const controlConfigured = () => config.registrarControlUrl !== undefined;
 
+/** Why a control request got no answer; safe to log (never the token, the URL or an error message). */
+type ControlFailure = 'url_not_allowed' | 'missing_token' | 'timeout' | 'unreachable';
+
+type ControlAnswer =
+  | { outcome: 'not-configured' }
+  | { outcome: 'failed'; reason: ControlFailure }
+  | { outcome: 'answered'; status: number; body: string };
+
+/**
+ * The one request to the registrar's control channel (docs/registrar-protocol.md
+ * section 3): POST of a JSON body with the bearer token, within CONTROL_TIMEOUT_MS,
+ * redirects not followed. Callers decide what an answer means. Throws only when the
+ * token cannot be read (Secrets Manager down: a 503 ApiError from secrets.ts).
+ */
+async function postToRegistrar(body: Record<string, string>): Promise<ControlAnswer> {
+  const raw = config.registrarControlUrl;
+  if (raw === undefined) return { outcome: 'not-configured' };
+  const url = checkControlUrl(raw);
+  if (!url) return { outcome: 'failed', reason: 'url_not_allowed' };
+  const token = await registrarControlToken();
+  if (!token) return { outcome: 'failed', reason: 'missing_token' };
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+    });
+    // Read under the same timeout (reading also frees the connection for reuse); a body cut
+    // short reads as "": the status alone already answered.
+    const text = await response.text().catch(() => '');
+    return { outcome: 'answered', status: response.status, body: text };
+  } catch (error) {
+    const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+    return { outcome: 'failed', reason: timedOut ? 'timeout' : 'unreachable' };
+  }
+}
+
+const misconfiguration = (reason: ControlFailure) => reason === 'url_not_allowed' || reason === 'missing_token';
+
 /**
  * Asks the registrar to drop one binding (registration_id) or every binding of the AOR
  * (docs/registrar-protocol.md section 3). Resolves when the registrar removed it or does
@@ -33,42 +74,69 @@ export const controlConfigured = () => config.registrarControlUrl !== undefined;
  * answers anything else. Nothing about the token is logged.
  */
 export async function dropRegistrarBindings(target: { aor: string; registrationId?: string }): Promise<ControlResult> {
-  const raw = config.registrarControlUrl;
-  if (raw === undefined) return 'not-configured';
-  const url = checkControlUrl(raw);
-  if (!url) {
-    logger.error('registrar control misconfigured', { reason: 'url_not_allowed' });
-    throw unavailable('REGISTRAR_CONTROL_MISCONFIGURED', 'The registrar control endpoint is misconfigured.');
-  }
-  const token = await registrarControlToken();
-  if (!token) {
-    logger.error('registrar control misconfigured', { reason: 'missing_token' });
-    throw unavailable('REGISTRAR_CONTROL_MISCONFIGURED', 'The registrar control endpoint is misconfigured.');
-  }
-  const body = JSON.stringify(
+  const answer = await postToRegistrar(
     target.registrationId ? { aor: target.aor, registration_id: target.registrationId } : { aor: target.aor },
   );
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
-    });
-    // Drain the body so the connection can be reused; its content does not matter.
-    await response.arrayBuffer().catch(() => undefined);
-  } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
-    logger.warn('registrar control failed', { reason: timedOut ? 'timeout' : 'unreachable' });
+  if (answer.outcome === 'not-configured') return 'not-configured';
+  if (answer.outcome === 'failed' && misconfiguration(answer.reason)) {
+    logger.error('registrar control misconfigured', { reason: answer.reason });
+    throw unavailable('REGISTRAR_CONTROL_MISCONFIGURED', 'The registrar control endpoint is misconfigured.');
+  }
+  if (answer.outcome === 'failed') {
+    logger.warn('registrar control failed', { reason: answer.reason });
     throw unavailable('REGISTRAR_UNAVAILABLE', 'The registrar could not be reached; nothing was changed. Retry later.');
   }
-  if (response.status === 200 || response.status === 204) return 'removed';
-  if (response.status === 404) return 'unknown-to-registrar';
-  logger.warn('registrar control failed', { reason: 'status', status: response.status });
-  if (response.status === 503) {
+  if (answer.status === 200 || answer.status === 204) return 'removed';
+  if (answer.status === 404) return 'unknown-to-registrar';
+  logger.warn('registrar control failed', { reason: 'status', status: answer.status });
+  if (answer.status === 503) {
     throw unavailable('REGISTRAR_UNAVAILABLE', 'The registrar is unavailable; nothing was changed. Retry later.');
   }
-  throw badGateway('REGISTRAR_ERROR', `The registrar answered ${response.status}; nothing was changed.`);
+  throw badGateway('REGISTRAR_ERROR', `The registrar answered ${answer.status}; nothing was changed.`);
+}
+
+/** One AOR's cached credential and negative entry, or every entry of a realm. */
+export type InvalidationTarget = { aor: string; realm?: never } | { realm: string; aor?: never };
+
+export type InvalidationResult = 'invalidated' | 'failed' | 'not-configured';
+
+export const INVALIDATION_FAILED = 'registrar cache invalidation failed';
+
+/** Only `{"invalidated":true}` proves the registrar understood the action (an older one would drop bindings and answer `removed`). */
+function confirmsInvalidation(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { invalidated?: unknown } | null)?.invalidated === true;
+  } catch {
+    return false;
+  }
+}
+
+function invalidationFailed(target: InvalidationTarget, details: { reason: string; status?: number }): InvalidationResult {
+  logger.warn(INVALIDATION_FAILED, { ...target, ...details });
+  return 'failed';
+}
+
+/**
+ * Tells the registrar to forget what its credential cache holds for an AOR or a realm
+ * (docs/registrar-protocol.md section 3, `"action":"invalidate"`). Call it AFTER the
+ * change committed (the table is the truth; a cache refilled from it must see the new
+ * state) and await it before replying, so a device registering right after the reply
+ * meets the new credentials. It never throws: the change is committed, so a failure is
+ * logged as a warning (with a reason, never the token) and the registrar's cache TTL
+ * bounds the staleness. Without a control endpoint nothing is sent.
+ */
+export async function invalidateRegistrarCredentials(target: InvalidationTarget): Promise<InvalidationResult> {
+  const body: Record<string, string> =
+    target.aor !== undefined ? { action: 'invalidate', aor: target.aor } : { action: 'invalidate', realm: target.realm };
+  let answer: ControlAnswer;
+  try {
+    answer = await postToRegistrar(body);
+  } catch {
+    return invalidationFailed(target, { reason: 'token_unavailable' });
+  }
+  if (answer.outcome === 'not-configured') return 'not-configured';
+  if (answer.outcome === 'failed') return invalidationFailed(target, { reason: answer.reason });
+  if (answer.status !== 200) return invalidationFailed(target, { reason: 'status', status: answer.status });
+  if (!confirmsInvalidation(answer.body)) return invalidationFailed(target, { reason: 'unexpected_reply' });
+  return 'invalidated';
 }
