@@ -1,6 +1,7 @@
 import { config } from '../config.js';
 import { alreadyExists, failedPrecondition, notFound } from '../errors.js';
 import { newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
+import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import * as store from '../store/domains.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
@@ -71,12 +72,17 @@ export async function updateDomain(customerId: string, domainId: string, changes
   return toDomainView(record);
 }
 
-/** Refused (409 FAILED_PRECONDITION) while the domain has extensions; frees domain_name. */
+/**
+ * Refused (409 FAILED_PRECONDITION) while the domain has extensions; frees domain_name.
+ * Once deleted, the registrar's cache forgets the whole realm (negative entries included:
+ * the domain_name may be claimed again, by anyone). Never fails the request.
+ */
 export async function deleteDomain(customerId: string, domainId: string) {
   const result = await store.deleteDomain(customerId, domainId);
   if (result.outcome === 'not-found') throw domainNotFound();
   if (result.outcome === 'has-extensions') {
     throw failedPrecondition('DOMAIN_HAS_EXTENSIONS', 'The domain still has extensions; delete them first.');
   }
+  await invalidateRegistrarCredentials({ realm: result.record.realm });
   return toDomainView(result.record, nowTimestamp());
 }

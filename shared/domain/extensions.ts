@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { alreadyExists, contended, invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
+import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import { readExtensionBindings } from '../store/bindings.js';
 import * as store from '../store/extensions.js';
 import type { PageRequest } from '../store/queryPage.js';
@@ -80,6 +81,17 @@ export function computeHa1(username: string, realm: string, password: string) {
 /** 12 lowercase hex characters from 6 CSPRNG bytes, as VoIPbin's. */
 export const newDirectHash = (): string => randomBytes(6).toString('hex');
 
+/** The address the registrar caches credentials under: username@realm. */
+const aorOf = (record: { extension: string; realm: string }) => `${record.extension}@${record.realm}`;
+
+/**
+ * After a committed change to what the registrar's credential lookup answers for this
+ * extension: the registrar's cache forgets the AOR (a negative entry included) before we
+ * reply. Never fails the request (shared/registrar/control.ts).
+ */
+const invalidateCachedCredential = (record: { extension: string; realm: string }) =>
+  invalidateRegistrarCredentials({ aor: aorOf(record) });
+
 // ---------------------------------------------------------------------------------------
 // Operations
 
@@ -99,6 +111,8 @@ export interface CreateOptions {
  * Two round trips: a GetItem of the domain (the credential item's key needs the realm,
  * which only the domain item knows), then one transaction (see store.insertExtension).
  * The password is returned as given or generated; the registrar gets only its HA1s.
+ * Then the registrar's cache forgets the AOR: it may hold a negative entry from a device
+ * that tried the number before it existed.
  */
 export async function createExtension(customerId: string, input: ExtensionInput, options: CreateOptions = {}) {
   if (input.password !== undefined) checkPassword(input.password, input.extension);
@@ -123,7 +137,10 @@ export async function createExtension(customerId: string, input: ExtensionInput,
       tm_update: '',
     };
     const outcome = await store.insertExtension(record, ha1);
-    if (outcome === 'ok') return toExtensionView(record);
+    if (outcome === 'ok') {
+      await invalidateCachedCredential(record);
+      return toExtensionView(record);
+    }
     if (outcome === 'domain-not-found') throw domainNotFound();
     if (outcome === 'extension-taken') {
       throw alreadyExists(
@@ -162,7 +179,8 @@ export async function listExtensions(customerId: string, domainId: string | unde
  * Only given fields change (VoIPbin blanks an omitted password; we do not).
  * Without a password: one UpdateItem. With one: a GetItem (the password rule needs the
  * extension number, the credential item's key needs realm and number) and then one
- * transaction rewriting the password and the HA1s together.
+ * transaction rewriting the password and the HA1s together, and then the registrar's
+ * cache forgets the old HA1. Name and detail are not credentials: no registrar request.
  */
 export async function updateExtension(customerId: string, extensionId: string, changes: ExtensionChanges) {
   const tmUpdate = nowTimestamp();
@@ -177,6 +195,7 @@ export async function updateExtension(customerId: string, extensionId: string, c
   const ha1 = computeHa1(existing.extension, existing.realm, changes.password);
   const ok = await store.updateExtensionWithPassword(existing, { ...fields, password: changes.password }, ha1, tmUpdate);
   if (!ok) throw extensionNotFound();
+  await invalidateCachedCredential(existing);
   const updated: store.ExtensionRecord = {
     ...existing,
     ...(changes.name !== undefined ? { name: changes.name } : {}),
@@ -213,19 +232,22 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  * after. One Query of the extension's partition first: the credential and direct-hash
  * items are keyed by values (realm, number, hash) that only the extension item holds,
  * and the same read returns the bindings to delete.
- * Registration bindings (extensionPartition, SK BINDING#…) go in the same transaction;
- * then the registrar is asked to drop the AOR's bindings, best effort
- * (shared/domain/registrations.ts, bindingRemovalForExtensionDelete).
+ * Registration bindings (extensionPartition, SK BINDING#…) go in the same transaction.
+ * Once it committed, the registrar's cache forgets the AOR's credential (first, so no
+ * refresh can still pass on a cached HA1), then the registrar is asked to drop the AOR's
+ * bindings; both best effort (shared/domain/registrations.ts,
+ * bindingRemovalForExtensionDelete).
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
   for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
     const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
     if (!extension) throw extensionNotFound();
     const existing = store.extensionRecordOf(extension);
-    const aor = `${existing.extension}@${existing.realm}`;
+    const aor = aorOf(existing);
     const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aor, bindings);
     const outcome = await store.deleteExtensionItems(existing, removal.transactItems);
     if (outcome === 'ok') {
+      await invalidateCachedCredential(existing);
       await removal.afterCommit();
       return toExtensionView(existing, nowTimestamp());
     }

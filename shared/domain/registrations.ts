@@ -171,8 +171,9 @@ const MAX_BINDINGS_IN_DELETE = 90;
  * which ride in the extension's delete transaction, and a follow-up to run once that
  * committed: bindings beyond the transaction's room are deleted in batches, and the
  * registrar is asked to drop the AOR's bindings (best effort: a failure is logged, the
- * extension stays deleted; the registrar's lookups already fail, so the device cannot
- * register again, and its binding lapses at its expiry).
+ * extension stays deleted; its lookups already fail and the caller has already told the
+ * registrar's credential cache to forget the AOR, so the device cannot register again,
+ * and its binding lapses at its expiry).
  */
 export function bindingRemovalForExtensionDelete(
   customerId: string,
