@@ -1,0 +1,352 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { computeHa1 } from '../shared/domain/extensions.js';
+import { logger } from '../shared/log.js';
+import { CONTROL_TIMEOUT_MS, INVALIDATION_FAILED } from '../shared/registrar/control.js';
+import { expectEnvelope, newCustomer, useApi } from './support/api.js';
+import { newExtension, PASSWORD, SECRET_A, useRegistrarSecrets, type Fixture } from './support/registrar.js';
+
+/**
+ * The registrar's credential cache is kept honest by the API: after a committed change
+ * to what the credential lookup answers, the API tells the registrar's control channel
+ * to forget the AOR (or the realm) before it replies (docs/registrar-protocol.md section 3).
+ */
+
+useRegistrarSecrets(SECRET_A);
+const api = useApi();
+
+const CONTROL_TOKEN = 'cache-control-token-for-tests';
+const NEW_PASSWORD = 'An0therStr0ngPassw0rd';
+
+const useControl = (url: string | undefined, token = CONTROL_TOKEN) => {
+  if (url === undefined) delete process.env.REGISTRAR_CONTROL_URL;
+  else process.env.REGISTRAR_CONTROL_URL = url;
+  process.env.REGISTRAR_CONTROL_TOKEN = token;
+};
+afterEach(() => useControl(undefined));
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+const lookup = (username: string, realm: string) =>
+  api.call('GET', `/v1.0/registrar/credentials?username=${encodeURIComponent(username)}&realm=${encodeURIComponent(realm)}`, {
+    headers: { authorization: `Bearer ${SECRET_A}` },
+  });
+
+/** What the registrar would cache if it looked the AOR up now: its HA1, or 404. */
+async function credentialNow(aor: string) {
+  const [username, realm] = aor.split('@') as [string, string];
+  const response = await lookup(username, realm);
+  return response.status === 200 ? { status: 200, ha1: response.body.ha1 as string } : { status: response.status };
+}
+
+const ha1Of = (username: string, realm: string, password: string) => computeHa1(username, realm, password).ha1;
+
+type Reply = { status: number; body?: unknown } | 'hang';
+
+interface ControlCall {
+  authorized: boolean;
+  body: any;
+  /** What the API's tables said at the moment the registrar was asked. */
+  seen: unknown;
+}
+
+/**
+ * The registrar's control channel on 127.0.0.1. On each request it looks at the API's
+ * state through `observe` (as a registrar refilling its cache would) before answering,
+ * so a test sees whether the change had committed when the registrar was told.
+ */
+async function startRegistrarStandIn(token: string) {
+  const calls: ControlCall[] = [];
+  let reply: (body: any) => Reply = (body) =>
+    body?.action === 'invalidate' ? { status: 200, body: { invalidated: true } } : { status: 200, body: { removed: 1 } };
+  let observe: (body: any) => Promise<unknown> = async (body) => (body?.aor ? credentialNow(body.aor) : undefined);
+  let delayMs = 0;
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const authorized = req.headers.authorization === `Bearer ${token}`;
+    let body: any;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    const call: ControlCall = { authorized, body, seen: undefined };
+    calls.push(call);
+    call.seen = await observe(body);
+    if (!authorized) {
+      res.writeHead(401).end();
+      return;
+    }
+    const answer = reply(body);
+    if (answer === 'hang') return; // never answers: the API must give up after its timeout
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/control`,
+    calls,
+    reply(next: Reply | ((body: any) => Reply)) {
+      reply = typeof next === 'function' ? next : () => next;
+    },
+    observe(next: (body: any) => Promise<unknown>) {
+      observe = next;
+    },
+    delay(ms: number) {
+      delayMs = ms;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+let registrar: Awaited<ReturnType<typeof startRegistrarStandIn>>;
+beforeAll(async () => {
+  registrar = await startRegistrarStandIn(CONTROL_TOKEN);
+});
+afterAll(async () => {
+  await registrar.close();
+});
+
+/** A fresh stand-in state, and the API pointed at it. */
+function useStandIn() {
+  registrar.calls.length = 0;
+  registrar.reply((body) =>
+    body?.action === 'invalidate' ? { status: 200, body: { invalidated: true } } : { status: 200, body: { removed: 1 } },
+  );
+  registrar.observe(async (body) => (body?.aor ? credentialNow(body.aor) : undefined));
+  registrar.delay(0);
+  useControl(registrar.url);
+}
+
+async function newDomain(token: string) {
+  const created = await api.call('POST', '/v1.0/domains', { token, body: { domain_name: `inv-${hex(5)}` } });
+  expect(created.status, created.text).toBe(200);
+  return created.body as { id: string; realm: string };
+}
+
+async function createExtension(token: string, domain: { id: string; realm: string }, username = `u${hex(4)}`) {
+  const created = await api.call('POST', '/v1.0/extensions', {
+    token,
+    body: { domain_id: domain.id, extension: username, password: PASSWORD },
+  });
+  return { created, aor: `${username}@${domain.realm}`, username };
+}
+
+const changePassword = (token: string, ext: Fixture, password = NEW_PASSWORD) =>
+  api.call('PUT', `/v1.0/extensions/${ext.extensionId}`, { token, body: { password } });
+
+const invalidateAor = (aor: string) => ({ action: 'invalidate', aor });
+
+describe('the API tells the registrar to forget cached credentials, after the change committed', () => {
+  it('extension create: the new AOR (its negative entry goes), and the lookup already finds it', async () => {
+    const { token } = await newCustomer();
+    const domain = await newDomain(token);
+    useStandIn();
+    const { created, aor, username } = await createExtension(token, domain);
+    expect(created.status, created.text).toBe(200);
+    expect(registrar.calls).toEqual([
+      { authorized: true, body: invalidateAor(aor), seen: { status: 200, ha1: ha1Of(username, domain.realm, PASSWORD) } },
+    ]);
+  });
+
+  it('a refused create (number taken) sends nothing', async () => {
+    const { token } = await newCustomer();
+    const domain = await newDomain(token);
+    const { username } = await createExtension(token, domain);
+    useStandIn();
+    const again = await createExtension(token, domain, username);
+    expectEnvelope(again.created, 409, 'ALREADY_EXISTS');
+    expect(registrar.calls).toEqual([]);
+  });
+
+  it('password change: the AOR, and the lookup already answers the new HA1', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    useStandIn();
+    const changed = await changePassword(token, ext);
+    expect(changed.status, changed.text).toBe(200);
+    expect(registrar.calls).toEqual([
+      { authorized: true, body: invalidateAor(ext.aor), seen: { status: 200, ha1: ha1Of(ext.username, ext.realm, NEW_PASSWORD) } },
+    ]);
+  });
+
+  it('name or detail only: no request (they are not credentials)', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    useStandIn();
+    for (const body of [{ name: 'front desk' }, { detail: 'lobby phone' }, { name: 'n', detail: 'd' }, {}]) {
+      const response = await api.call('PUT', `/v1.0/extensions/${ext.extensionId}`, { token, body });
+      expect(response.status, response.text).toBe(200);
+    }
+    expect(registrar.calls).toEqual([]);
+    // A refused password (too weak) changes nothing, so nothing is sent either.
+    expectEnvelope(await changePassword(token, ext, 'short1'), 400, 'INVALID_ARGUMENT');
+    expect(registrar.calls).toEqual([]);
+  });
+
+  it('extension delete: the AOR first (the lookup already answers 404), then the existing drop of its bindings', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    useStandIn();
+    const deleted = await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}`, { token });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(registrar.calls).toEqual([
+      { authorized: true, body: invalidateAor(ext.aor), seen: { status: 404 } },
+      { authorized: true, body: { aor: ext.aor }, seen: { status: 404 } },
+    ]);
+  });
+
+  it('domain delete: the whole realm, once the domain is gone; a refused delete (409) sends nothing', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    const empty = await newDomain(token);
+    useStandIn();
+    expectEnvelope(await api.call('DELETE', `/v1.0/domains/${ext.domainId}`, { token }), 409, 'FAILED_PRECONDITION');
+    expect(registrar.calls).toEqual([]);
+    registrar.observe(async () => (await api.call('GET', `/v1.0/domains/${empty.id}`, { token })).status);
+    const deleted = await api.call('DELETE', `/v1.0/domains/${empty.id}`, { token });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(registrar.calls).toEqual([{ authorized: true, body: { action: 'invalidate', realm: empty.realm }, seen: 404 }]);
+  });
+
+  it('the reply waits for the registrar (a client registering right after meets the new password)', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    useStandIn();
+    registrar.delay(600);
+    const started = Date.now();
+    const changed = await changePassword(token, ext);
+    expect(changed.status, changed.text).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(registrar.calls).toHaveLength(1);
+  });
+});
+
+describe('a failed invalidation never fails the request', () => {
+  /** Runs `act` with logger.warn and logger.error recorded; returns the warnings. */
+  async function withLogs(act: () => Promise<void>) {
+    const warn = vi.spyOn(logger, 'warn');
+    const error = vi.spyOn(logger, 'error');
+    try {
+      await act();
+      const logged = JSON.stringify([warn.mock.calls, error.mock.calls]);
+      expect(logged).not.toContain(CONTROL_TOKEN);
+      expect(logged).not.toContain('wrong-token');
+      return warn.mock.calls.filter(([message]) => message === INVALIDATION_FAILED).map(([, fields]) => fields);
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
+    }
+  }
+
+  it('registrar errors, a wrong token, an older registrar: each operation succeeds, committed, with a warning and a reason', async () => {
+    const { token } = await newCustomer();
+    const failures: [string, () => void, Record<string, unknown>][] = [
+      ['500', () => registrar.reply({ status: 500 }), { reason: 'status', status: 500 }],
+      ['503', () => registrar.reply({ status: 503 }), { reason: 'status', status: 503 }],
+      ['404', () => registrar.reply({ status: 404 }), { reason: 'status', status: 404 }],
+      ['wrong token', () => useControl(registrar.url, 'wrong-token'), { reason: 'status', status: 401 }],
+      // A registrar that predates the action reads it as "drop the bindings" and answers so.
+      ['older registrar', () => registrar.reply({ status: 200, body: { removed: 0 } }), { reason: 'unexpected_reply' }],
+    ];
+    for (const [label, fail, expected] of failures) {
+      const domain = await newDomain(token);
+      const warnings = await withLogs(async () => {
+        useStandIn();
+        fail();
+        const { created, aor, username } = await createExtension(token, domain);
+        expect(created.status, label).toBe(200);
+        expect((await credentialNow(aor)).status, label).toBe(200);
+        const ext = { extensionId: created.body.id as string, aor, username } as Fixture;
+        expect((await changePassword(token, ext)).status, label).toBe(200);
+        expect(await credentialNow(aor), label).toEqual({ status: 200, ha1: ha1Of(username, domain.realm, NEW_PASSWORD) });
+        expect((await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}`, { token })).status, label).toBe(200);
+        expect((await credentialNow(aor)).status, label).toBe(404);
+        expect((await api.call('DELETE', `/v1.0/domains/${domain.id}`, { token })).status, label).toBe(200);
+        expect((await api.call('GET', `/v1.0/domains/${domain.id}`, { token })).status, label).toBe(404);
+        expect(registrar.calls.filter((c) => c.body?.action === 'invalidate'), label).toHaveLength(4);
+      });
+      const aor = registrar.calls[0]!.body.aor as string;
+      expect(warnings, label).toEqual([
+        { aor, ...expected },
+        { aor, ...expected },
+        { aor, ...expected },
+        { realm: domain.realm, ...expected },
+      ]);
+    }
+  });
+
+  it('an unreachable registrar: the request succeeds, warning "unreachable"', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    const closed = await startRegistrarStandIn(CONTROL_TOKEN);
+    await closed.close();
+    const warnings = await withLogs(async () => {
+      useControl(closed.url);
+      expect((await changePassword(token, ext)).status).toBe(200);
+    });
+    expect(warnings).toEqual([{ aor: ext.aor, reason: 'unreachable' }]);
+    expect(await credentialNow(ext.aor)).toEqual({ status: 200, ha1: ha1Of(ext.username, ext.realm, NEW_PASSWORD) });
+  });
+
+  it(`a registrar that does not answer: the request succeeds after the ${CONTROL_TIMEOUT_MS} ms timeout, warning "timeout"`, async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    const warnings = await withLogs(async () => {
+      useStandIn();
+      registrar.reply('hang');
+      const started = Date.now();
+      expect((await changePassword(token, ext)).status).toBe(200);
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(CONTROL_TIMEOUT_MS - 100);
+      expect(waited).toBeLessThan(CONTROL_TIMEOUT_MS + 5000);
+    });
+    expect(warnings).toEqual([{ aor: ext.aor, reason: 'timeout' }]);
+    expect(await credentialNow(ext.aor)).toEqual({ status: 200, ha1: ha1Of(ext.username, ext.realm, NEW_PASSWORD) });
+  });
+
+  it('a misconfigured control endpoint: no request, the request succeeds, warning with the reason', async () => {
+    const { token } = await newCustomer();
+    const ext = await newExtension(api, token);
+    const warnings = await withLogs(async () => {
+      useStandIn();
+      useControl('http://192.0.2.1:5071/control'); // plain http beyond loopback: refused before any packet
+      expect((await changePassword(token, ext)).status).toBe(200);
+      useControl(registrar.url, '');
+      expect((await changePassword(token, ext, `${NEW_PASSWORD}2`)).status).toBe(200);
+    });
+    expect(warnings).toEqual([
+      { aor: ext.aor, reason: 'url_not_allowed' },
+      { aor: ext.aor, reason: 'missing_token' },
+    ]);
+    expect(registrar.calls).toEqual([]);
+  });
+});
+
+describe('without a control endpoint (REGISTRAR_CONTROL_URL unset)', () => {
+  it('create, password change, delete and domain delete send nothing and log nothing', async () => {
+    const { token } = await newCustomer();
+    useStandIn();
+    useControl(undefined);
+    const domain = await newDomain(token);
+    const warn = vi.spyOn(logger, 'warn');
+    try {
+      const { created, aor, username } = await createExtension(token, domain);
+      expect(created.status).toBe(200);
+      const ext = { extensionId: created.body.id as string, aor, username } as Fixture;
+      expect((await changePassword(token, ext)).status).toBe(200);
+      expect((await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}`, { token })).status).toBe(200);
+      expect((await api.call('DELETE', `/v1.0/domains/${domain.id}`, { token })).status).toBe(200);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+    expect(registrar.calls).toEqual([]);
+  });
+});
