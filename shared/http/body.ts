@@ -2,9 +2,10 @@ import { config } from '../config.js';
 import { ApiError, invalidArgument } from '../errors.js';
 import type { AnyRoute } from '../routes/route.js';
 
-export function assertBodySize(rawBody: Buffer): void {
-  if (rawBody.length > config.maxBodyBytes) {
-    throw new ApiError('PAYLOAD_TOO_LARGE', 'BODY_TOO_LARGE', `The body exceeds ${config.maxBodyBytes} bytes.`);
+export function assertBodySize(route: AnyRoute, rawBody: Buffer): void {
+  const limit = route.maxBodyBytes ?? config.maxBodyBytes;
+  if (rawBody.length > limit) {
+    throw new ApiError('PAYLOAD_TOO_LARGE', 'BODY_TOO_LARGE', `The body exceeds ${limit} bytes.`);
   }
 }
 

@@ -106,7 +106,7 @@ function prepareRequest(route: AnyRoute): middy.MiddlewareObj<APIGatewayProxyEve
       const headers = lowerCaseHeaders(event.headers);
       // Size first (cheap, needs no secret); the body is parsed only once the caller is
       // authenticated, so a webhook signature is checked over the raw bytes before any parsing.
-      assertBodySize(rawBody);
+      assertBodySize(route, rawBody);
       const auth = await authenticateRequest(route, { query: rawQuery, headers, rawBody });
       const json = readJsonBody(route, rawBody, headers);
       const { token: _t, accesskey: _a, ...query } = rawQuery;

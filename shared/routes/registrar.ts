@@ -1,4 +1,4 @@
-import { credentials, credentialsQuery, webhookEvent, webhookReply } from '../schemas/registrations.js';
+import { credentials, credentialsQuery, webhookDelivery, webhookReply } from '../schemas/registrations.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Registrar';
@@ -26,9 +26,16 @@ export const registrarRoutes = {
     auth: 'registrar',
     table: 'write',
     needs: ['registrarSecrets', 'retention'],
-    summary: 'Registration events from the registrar (signed); idempotent and order-safe',
+    summary: 'Registration events from the registrar (signed), one or a batch; idempotent and order-safe',
     tag,
-    body: webhookEvent,
-    responses: { 200: { description: 'Applied; applied = bindings changed (0 for a duplicate)', schema: webhookReply } },
+    body: webhookDelivery,
+    // A batch of up to 500 events with their snapshots; every other route keeps 64 KB.
+    maxBodyBytes: 512 * 1024,
+    responses: {
+      200: {
+        description: 'Applied; applied = bindings changed (0 for a duplicate); a batch has one result per event',
+        schema: webhookReply,
+      },
+    },
   }),
 };

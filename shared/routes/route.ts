@@ -41,6 +41,8 @@ export interface RouteDef<
   params?: P;
   query?: Q;
   body?: B;
+  /** Largest body accepted (bytes); default MAX_BODY_BYTES (64 KB). Larger is 413. */
+  maxBodyBytes?: number;
   /** Success responses by HTTP status; errors are the shared envelope. */
   responses: Record<number, RouteResponse>;
   /**

@@ -96,6 +96,10 @@ const unregisteredBinding = expiredBinding.partial().required({ registration_id:
 const snapshot = z.array(webhookBinding).max(100).optional();
 const common = {
   aor: z.string().min(3).max(400).describe('username@realm'),
+  customer_id: entityId
+    .optional()
+    .describe("the AOR's customer, as the credential lookup named it (the registrar's cache); with extension_id it lets the API write a known binding without a read"),
+  extension_id: entityId.optional().describe("the AOR's extension, as the credential lookup named it"),
   bindings: snapshot.describe("snapshot of ALL the AOR's bindings after the change"),
   event_time: numeric(z.number().min(0).max(2 ** 40))
     .optional()
@@ -118,7 +122,59 @@ export const webhookEvent = z
 export type WebhookEvent = z.output<typeof webhookEvent>;
 export type WebhookBinding = z.output<typeof webhookBinding>;
 
+/** The most events one batch may carry: more is 413 and nothing is applied. */
+export const MAX_BATCH_EVENTS = 500;
+
+/**
+ * Protocol 2: many events in one signed delivery. Each entry is a WebhookEvent, checked
+ * one by one: a malformed entry is rejected alone (its result says why), the others apply.
+ */
+export const webhookBatch = z
+  .object({
+    events: z
+      .array(z.unknown().describe('a WebhookEvent'))
+      .min(1)
+      .describe(`1..${MAX_BATCH_EVENTS} WebhookEvent objects, applied as if delivered one by one; more is 413`),
+  })
+  .strict()
+  .meta({ id: 'WebhookBatch' });
+
+const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[]) =>
+  issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : 'body'}: ${issue.message}`).join('; ');
+
+/**
+ * A delivery is one event (protocol 1) or a batch (protocol 2, `events`). When neither
+ * fits, the problems of the shape the body looks like are named (not zod's bare
+ * "Invalid input" of a union).
+ */
+export const webhookDelivery = z.union([webhookBatch, webhookEvent], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union' || !('errors' in issue)) return undefined;
+    const looksLikeBatch = typeof issue.input === 'object' && issue.input !== null && 'events' in issue.input;
+    return issuesOf(issue.errors[looksLikeBatch ? 0 : 1] ?? []);
+  },
+});
+
+export type WebhookDelivery = z.output<typeof webhookDelivery>;
+
+export const eventResult = z
+  .object({
+    index: z.number().int().describe("the event's position in `events`"),
+    outcome: z
+      .enum(['applied', 'unchanged', 'rejected'])
+      .describe('applied: bindings changed; unchanged: a duplicate or an outdated event; rejected: see reason'),
+    applied: z.number().int().optional().describe('bindings this event changed'),
+    reason: z.string().optional().describe('why it was rejected: INVALID_EVENT, AOR_NOT_FOUND, INVALID_EVENT_TIME'),
+    message: z.string().optional(),
+  })
+  .meta({ id: 'WebhookEventResult' });
+
 export const webhookReply = z.object({
   status: z.literal('ok'),
   applied: z.number().int().describe('bindings changed by this delivery; 0 for a duplicate or an outdated event'),
+  rejected: z.number().int().optional().describe('batches only: events rejected'),
+  results: z.array(eventResult).optional().describe('batches only: one result per event, in order'),
 }).meta({ id: 'WebhookReply' });
+
+export type WebhookReply = z.output<typeof webhookReply>;
+export type WebhookEventResult = z.output<typeof eventResult>;

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batchGet.js';
 import { contended } from '../errors.js';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
@@ -10,6 +11,7 @@ import {
   customerBindingsIndex,
   extensionKey,
   extensionPartition,
+  type Key,
 } from '../table/keys.js';
 
 /**
@@ -65,7 +67,7 @@ export interface BindingFields {
 const TTL = tableDefinition.timeToLiveAttribute;
 
 const bindingOf = (item: Record<string, unknown>): BindingRecord => {
-  const { PK: _pk, SK: _sk, entity: _e, GSI1PK: _g, GSI1SK: _s, ...rest } = item;
+  const { PK: _pk, SK: _sk, entity: _e, GSI3PK: _g, GSI3SK: _s, ...rest } = item;
   return rest as unknown as BindingRecord;
 };
 
@@ -105,10 +107,12 @@ export interface ExtensionBindings {
 
 /**
  * One page of a customer's extensions that have binding items, newest extension first,
- * with their bindings, from GSI1 (eventually consistent, fine for a listing). A page
- * ends on an extension boundary: reading goes on until one extension more than the page
- * holds has been seen (that one only proves there is a next page) or the index ends.
- * `before` continues below the last extension of the previous page.
+ * with their bindings. GSI3 holds only the binding keys (so refreshes never write it):
+ * a Query of it finds the page's bindings (eventually consistent, fine for a listing),
+ * then BatchGetItem reads them from the table (100 per call). A page ends on an
+ * extension boundary: reading goes on until one extension more than the page holds has
+ * been seen (that one only proves there is a next page) or the index ends. `before`
+ * continues below the last extension of the previous page.
  */
 export async function pageBindingsByExtension(
   customerId: string,
@@ -116,14 +120,15 @@ export async function pageBindingsByExtension(
   before: string | undefined,
 ): Promise<{ groups: ExtensionBindings[]; more: boolean }> {
   const index = customerBindingsIndex(customerId);
-  const groups: ExtensionBindings[] = [];
+  const groups: { extensionId: string; keys: Key[] }[] = [];
+  let more = false;
   let startKey: Record<string, unknown> | undefined;
-  do {
+  scan: do {
     const result = await db().send(
       new QueryCommand({
         TableName: tableName(),
         IndexName: index.indexName,
-        KeyConditionExpression: before ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
+        KeyConditionExpression: before ? 'GSI3PK = :pk AND GSI3SK < :before' : 'GSI3PK = :pk',
         ExpressionAttributeValues: {
           ':pk': index.PK,
           ...(before ? { ':before': index.extensionBound(before) } : {}),
@@ -134,18 +139,30 @@ export async function pageBindingsByExtension(
       }),
     );
     for (const item of result.Items ?? []) {
-      const binding = bindingOf(item);
+      const extensionId = String(item.GSI3SK).split('#', 1)[0]!;
+      const key = { PK: String(item.PK), SK: String(item.SK) };
       const last = groups[groups.length - 1];
-      if (last?.extensionId === binding.extension_id) {
-        last.bindings.push(binding);
+      if (last?.extensionId === extensionId) {
+        last.keys.push(key);
         continue;
       }
-      if (groups.length === pageSize) return { groups, more: true };
-      groups.push({ extensionId: binding.extension_id, bindings: [binding] });
+      if (groups.length === pageSize) {
+        more = true;
+        break scan;
+      }
+      groups.push({ extensionId, keys: [key] });
     }
     startKey = result.LastEvaluatedKey;
   } while (startKey);
-  return { groups, more: false };
+  const items = await batchGetAll(groups.flatMap((group) => group.keys));
+  const byKey = new Map(items.map((item) => [`${String(item.PK)}|${String(item.SK)}`, bindingOf(item)]));
+  return {
+    groups: groups.map((group) => ({
+      extensionId: group.extensionId,
+      bindings: group.keys.flatMap((key) => byKey.get(`${key.PK}|${key.SK}`) ?? []),
+    })),
+    more,
+  };
 }
 
 /** Only the bindings (no ownership proof needed: the caller already has it). */
@@ -162,47 +179,82 @@ export async function queryBindings(customerId: string, extensionId: string): Pr
 const ttlOf = (expiresAt: number, retentionDays: number) => Math.ceil(expiresAt) + Math.round(retentionDays * 86400);
 
 /**
- * A conditional UpdateItem. Returns false when the condition failed, which here always
- * means "the stored state is newer (or the same): ignore this event".
+ * How a registrar event's write may treat the binding item:
+ * - `any`: the owner was proven by a read (credential lookup or the extension's
+ *   partition): an unknown binding is created;
+ * - `existing`: the owner comes from the registrar's own cache (customer_id and
+ *   extension_id in the event), not proven: only an existing item of this AOR is
+ *   written, so a stale id can never create an item; anything else is `missing` and the
+ *   caller proves the owner and writes again. This is what makes a refresh one write.
  */
+export type WriteMode = 'any' | 'existing';
+
+/**
+ * What a conditional write did: `applied`; `stale` (the stored state is newer or the
+ * same: the event is ignored); `missing` (mode `existing` only: no item of this AOR).
+ */
+export type WriteOutcome = 'applied' | 'stale' | 'missing';
+
+/** `stored`: the API's own changes to a binding it has read (never creates one). */
+type UpdateMode = WriteMode | 'stored';
+
+const conditionFor = (mode: UpdateMode, rule: string) =>
+  mode === 'any'
+    ? `attribute_not_exists(PK) OR (${rule})`
+    : mode === 'existing'
+      ? `attribute_exists(PK) AND aor = :aor AND (${rule})`
+      : `attribute_exists(PK) AND (${rule})`;
+
+/** A conditional UpdateItem of one binding; `rule` is its ordering condition. */
 async function conditionalUpdate(
   owner: BindingOwner,
   registrationId: string,
+  mode: UpdateMode,
   set: Record<string, unknown>,
   keepIfPresent: Record<string, unknown>,
-  condition: string,
+  rule: string,
   values: Record<string, unknown>,
-): Promise<boolean> {
-  const names: Record<string, string> = {};
-  const exprValues: Record<string, unknown> = { ...values };
-  const parts: string[] = [];
-  let n = 0;
-  const add = (attribute: string, value: unknown, ifNotExists: boolean) => {
-    const name = `#a${n}`;
-    const placeholder = `:v${n}`;
-    n++;
-    names[name] = attribute;
-    exprValues[placeholder] = value;
-    parts.push(ifNotExists ? `${name} = if_not_exists(${name}, ${placeholder})` : `${name} = ${placeholder}`);
-  };
-  for (const [attribute, value] of Object.entries(set)) if (value !== undefined) add(attribute, value, false);
-  for (const [attribute, value] of Object.entries(keepIfPresent)) add(attribute, value, true);
+): Promise<WriteOutcome> {
+  // Identity attributes (keys of GSI3, created_at...) only where the item may be new:
+  // rewriting them on a known item would cost nothing but bytes, yet say so explicitly.
+  const { expression, names, values: exprValues } = setExpression(set, mode === 'any' ? keepIfPresent : {});
+  const condition = conditionFor(mode, rule);
   try {
     await db().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: bindingKey(owner.customerId, owner.extensionId, registrationId),
-        UpdateExpression: `SET ${parts.join(', ')}`,
+        UpdateExpression: expression,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: exprValues,
+        ExpressionAttributeValues: { ...exprValues, ...values, ...(mode === 'existing' ? { ':aor': owner.aor } : {}) },
+        ...(mode === 'existing' ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
       }),
     );
-    return true;
+    return 'applied';
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (mode !== 'existing') return 'stale';
+    // The item as it was: none, or another AOR's (the cached ids were wrong), is `missing`.
+    const storedAor = (error.Item as { aor?: { S?: string } } | undefined)?.aor?.S;
+    return storedAor === owner.aor ? 'stale' : 'missing';
   }
+}
+
+/** `SET a = :v, b = if_not_exists(b, :w)`: attributes with undefined values are left alone. */
+function setExpression(set: Record<string, unknown>, keepIfPresent: Record<string, unknown>) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts: string[] = [];
+  const add = (attribute: string, value: unknown, ifNotExists: boolean) => {
+    const n = parts.length;
+    names[`#a${n}`] = attribute;
+    values[`:v${n}`] = value;
+    parts.push(ifNotExists ? `#a${n} = if_not_exists(#a${n}, :v${n})` : `#a${n} = :v${n}`);
+  };
+  for (const [attribute, value] of Object.entries(set)) if (value !== undefined) add(attribute, value, false);
+  for (const [attribute, value] of Object.entries(keepIfPresent)) add(attribute, value, true);
+  return { expression: `SET ${parts.join(', ')}`, names, values };
 }
 
 /** The state an event leaves: the binding's details (undefined = keep), when it ends, why, its TTL. */
@@ -237,14 +289,20 @@ const identity = (owner: BindingOwner, b: BindingFields, now: number) => ({
  *   ending yields to any higher CSeq, which proves the binding was refreshed), or
  * - another Call-ID with a strictly newer event time.
  */
-export function upsertBinding(owner: BindingOwner, b: Required<BindingFields>, eventAt: number, now = Date.now()) {
+export function upsertBinding(
+  owner: BindingOwner,
+  b: Required<BindingFields>,
+  eventAt: number,
+  now = Date.now(),
+  mode: WriteMode = 'any',
+) {
   return conditionalUpdate(
     owner,
     b.registration_id,
+    mode,
     stateOf(owner, b, b.expires_at, eventAt, '', now),
     identity(owner, b, now),
-    'attribute_not_exists(PK)' +
-      ' OR (call_id = :cid AND cseq < :cseq AND ((ended_by <> :unreg AND ended_by <> :removed) OR event_at <= :t))' +
+    '(call_id = :cid AND cseq < :cseq AND ((ended_by <> :unreg AND ended_by <> :removed) OR event_at <= :t))' +
       ' OR (call_id <> :cid AND event_at < :t)',
     { ':cid': b.call_id, ':cseq': b.cseq, ':t': eventAt, ':unreg': 'unregistered', ':removed': 'removed' },
   );
@@ -255,15 +313,21 @@ export function upsertBinding(owner: BindingOwner, b: Required<BindingFields>, e
  * (a refresh in the meantime moved it later: then the event is stale) and, within one
  * Call-ID, whose CSeq is not higher. An unknown binding is recorded as history.
  */
-export function expireBinding(owner: BindingOwner, b: BindingFields & { expires_at: number }, eventAt: number, now = Date.now()) {
+export function expireBinding(
+  owner: BindingOwner,
+  b: BindingFields & { expires_at: number },
+  eventAt: number,
+  now = Date.now(),
+  mode: WriteMode = 'any',
+) {
   const sameDialog = b.call_id !== undefined && b.cseq !== undefined;
   return conditionalUpdate(
     owner,
     b.registration_id,
+    mode,
     stateOf(owner, b, b.expires_at, eventAt, 'expired', now),
     { ...identity(owner, b, now), ...missingDetails(b) },
-    'attribute_not_exists(PK) OR (ended_by = :none AND expires_at <= :exp' +
-      (sameDialog ? ' AND NOT (call_id = :cid AND cseq > :cseq))' : ')'),
+    'ended_by = :none AND expires_at <= :exp' + (sameDialog ? ' AND NOT (call_id = :cid AND cseq > :cseq)' : ''),
     { ':none': '', ':exp': b.expires_at, ...(sameDialog ? { ':cid': b.call_id, ':cseq': b.cseq } : {}) },
   );
 }
@@ -283,7 +347,13 @@ const missingDetails = (b: BindingFields) => ({
  * Call-ID: CSeq not higher than the event's; else: event time not later). An unknown
  * binding is recorded as ended, so a late `registered` for it cannot bring it back.
  */
-export function unregisterBinding(owner: BindingOwner, b: BindingFields, eventAt: number, now = Date.now()) {
+export function unregisterBinding(
+  owner: BindingOwner,
+  b: BindingFields,
+  eventAt: number,
+  now = Date.now(),
+  mode: WriteMode = 'any',
+) {
   const sameDialog = b.call_id !== undefined && b.cseq !== undefined;
   const newerCheck = sameDialog
     ? '((call_id = :cid AND cseq <= :cseq) OR (call_id <> :cid AND event_at <= :t))'
@@ -291,9 +361,10 @@ export function unregisterBinding(owner: BindingOwner, b: BindingFields, eventAt
   return conditionalUpdate(
     owner,
     b.registration_id,
+    mode,
     stateOf(owner, b, eventAt, eventAt, 'unregistered', now),
     { ...identity(owner, b, now), ...missingDetails(b) },
-    `attribute_not_exists(PK) OR (ended_by = :none AND expires_at > :t AND ${newerCheck})`,
+    `ended_by = :none AND expires_at > :t AND ${newerCheck}`,
     { ':none': '', ':t': eventAt, ...(sameDialog ? { ':cid': b.call_id, ':cseq': b.cseq } : {}) },
   );
 }
@@ -306,6 +377,7 @@ export function endMissingBinding(owner: BindingOwner, registrationId: string, e
   return conditionalUpdate(
     owner,
     registrationId,
+    'stored',
     {
       expires_at: eventAt,
       event_at: eventAt,
@@ -314,7 +386,7 @@ export function endMissingBinding(owner: BindingOwner, registrationId: string, e
       [TTL]: ttlOf(eventAt, owner.retentionDays),
     },
     {},
-    'attribute_exists(PK) AND ended_by = :none AND event_at < :t AND expires_at > :t',
+    'ended_by = :none AND event_at < :t AND expires_at > :t',
     { ':none': '', ':t': eventAt },
   );
 }
@@ -323,11 +395,12 @@ export function endMissingBinding(owner: BindingOwner, registrationId: string, e
  * API-side removal (DELETE): the binding becomes a hidden tombstone that ends now, so a
  * webhook older than the removal cannot bring it back; the device's next refresh can.
  */
-export function removeBinding(owner: BindingOwner, registrationId: string, now = Date.now()) {
+export async function removeBinding(owner: BindingOwner, registrationId: string, now = Date.now()) {
   const seconds = now / 1000;
-  return conditionalUpdate(
+  const outcome = await conditionalUpdate(
     owner,
     registrationId,
+    'stored',
     {
       expires_at: seconds,
       event_at: seconds,
@@ -336,9 +409,10 @@ export function removeBinding(owner: BindingOwner, registrationId: string, now =
       [TTL]: ttlOf(seconds, owner.retentionDays),
     },
     {},
-    'attribute_exists(PK) AND ended_by <> :removed',
+    'ended_by <> :removed',
     { ':removed': 'removed' },
   );
+  return outcome === 'applied';
 }
 
 /** Delete items for a transaction (the extension's own delete carries them). */

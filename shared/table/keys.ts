@@ -66,16 +66,17 @@ export const bindingKey = (customerId: string, extensionId: string, registration
 });
 export const BINDING_PREFIX = 'BINDING#';
 /**
- * GSI1 on binding items (extension items use other GSI1 partitions): a customer's
- * bindings grouped by extension, so "every extension with registration data" is one
- * Query of exactly those, not a pass over every extension.
+ * GSI3 (keys only) on binding items: a customer's bindings grouped by extension, so
+ * "every extension with registration data" is one Query of exactly those, not a pass
+ * over every extension. Keys only, because a refresh rewrites the binding's expiry:
+ * with nothing projected but keys, that write does not touch the index.
  */
 export const bindingIndexKeys = (customerId: string, extensionId: string, registrationId: string) => ({
-  GSI1PK: `CUSTOMER#${customerId}#BINDINGS`,
-  GSI1SK: `${extensionId}#${registrationId}`,
+  GSI3PK: `CUSTOMER#${customerId}#BINDINGS`,
+  GSI3SK: `${extensionId}#${registrationId}`,
 });
 export const customerBindingsIndex = (customerId: string) => ({
-  indexName: 'GSI1' as const,
+  indexName: 'GSI3' as const,
   PK: `CUSTOMER#${customerId}#BINDINGS`,
   /** Sort keys of an extension's bindings all sort above this and below the next id's. */
   extensionBound: (extensionId: string) => `${extensionId}#`,
