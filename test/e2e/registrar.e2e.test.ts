@@ -63,11 +63,12 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
   let proxyUrl = '';
   let workDir = '';
   let token = '';
+  let customerId = '';
   let domainId = '';
   let realm = '';
   const webhooks: WebhookSeen[] = [];
   const deliveries: { size: number; status: number }[] = [];
-  /** The username of every credential lookup Kamailio made. */
+  /** The user@realm of every credential lookup Kamailio made. */
   const lookups: string[] = [];
   /** While true the proxy drops every connection, as an unreachable API would. */
   let apiDown = false;
@@ -88,7 +89,8 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
       for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
       const body = Buffer.concat(chunks);
       if (req.url?.startsWith('/v1.0/registrar/credentials')) {
-        lookups.push(new URL(req.url, 'http://x').searchParams.get('username') ?? '');
+        const asked = new URL(req.url, 'http://x').searchParams;
+        lookups.push(`${asked.get('username')}@${asked.get('realm')}`);
       }
       if (apiDown) {
         // As if the API were unreachable: the connection drops without an answer.
@@ -156,7 +158,7 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
       },
     });
 
-    ({ token } = await newCustomer('registrar e2e'));
+    ({ token, customerId } = await newCustomer('registrar e2e'));
     const domain = await api.call('POST', '/v1.0/domains', { token, body: { domain_name: `e2e-${randomBytes(5).toString('hex')}` } });
     expect(domain.status, domain.text).toBe(200);
     domainId = domain.body.id;
@@ -632,6 +634,165 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
       }
     } finally {
       await lonely.stop();
+    }
+  });
+
+  // ---- the credential cache and the event queue -----------------------------------------
+
+  const lookupsOf = (aor: string) => lookups.filter((asked) => asked === aor).length;
+
+  it('serves refreshes and further devices from its credential cache: one lookup for many REGISTERs', async () => {
+    const ext = await newExtension();
+    const phone = await device(ext.extension, ext.password, 'cached phone');
+    for (let i = 0; i < 3; i++) expect(await register(phone, 60)).toBe(200);
+    expect(await register(await device(ext.extension, ext.password, 'second cached phone'), 60)).toBe(200);
+    expect(lookupsOf(ext.aor)).toBe(1);
+  });
+
+  it('never takes a wrong password for a right one, cached or not', async () => {
+    const ext = await newExtension();
+    expect(await register(await device(ext.extension, 'WrongPassword123', 'guesser'), 60)).toBe(401);
+    expect(await register(await device(ext.extension, 'WrongPassword456', 'guesser'), 60)).toBe(401);
+    expect(await register(await device(ext.extension, ext.password, 'owner'), 60)).toBe(200);
+    expect(await register(await device(ext.extension, 'WrongPassword789', 'guesser'), 60)).toBe(401);
+    // Only the API's HA1 is cached: one lookup for all four.
+    expect(lookupsOf(ext.aor)).toBe(1);
+  });
+
+  it('asks the API about an unknown user once, and forgets that the moment the extension is created', async () => {
+    const number = String(++extensionCounter);
+    const scanner = await device(number, 'Whatever12345', 'scanner');
+    for (let i = 0; i < 3; i++) expect(await register(scanner, 60)).toBe(403);
+    expect(lookupsOf(`${number}@${realm}`)).toBe(1);
+
+    const password = newPassword();
+    const created = await api.call('POST', '/v1.0/extensions', { token, body: { domain_id: domainId, extension: number, password } });
+    expect(created.status, created.text).toBe(200);
+    expect(await register(await device(number, password, 'brand new phone'), 60)).toBe(200);
+    expect(lookupsOf(`${number}@${realm}`)).toBe(2);
+  });
+
+  it('refuses a cached old password the moment the password changes', async () => {
+    const ext = await newExtension();
+    expect(await register(await device(ext.extension, ext.password, 'before the change'), 60)).toBe(200);
+    const changed = await api.call('PUT', `/v1.0/extensions/${ext.id}`, { token, body: { password: 'BrandNewPass2026' } });
+    expect(changed.status, changed.text).toBe(200);
+    expect(await register(await device(ext.extension, ext.password, 'old password'), 60)).toBe(401);
+    expect(await register(await device(ext.extension, 'BrandNewPass2026', 'new password'), 60)).toBe(200);
+    expect(lookupsOf(ext.aor)).toBe(2);
+  });
+
+  it('sends pure refreshes in batches, without snapshots, naming the customer and extension', async () => {
+    const ext = await newExtension();
+    const phones = await Promise.all([1, 2, 3, 4].map((i) => device(ext.extension, ext.password, `batch phone ${i}`)));
+    for (const phone of phones) expect(await register(phone, 60)).toBe(200);
+    await waitFor(() => registrations(ext.id), (r) => r.registrations.length === 4);
+
+    expect(await Promise.all(phones.map((phone) => register(phone, 600)))).toEqual([200, 200, 200, 200]);
+    const refreshes = await waitFor(
+      async () => webhooks.filter((w) => w.body?.aor === ext.aor && w.body.event === 'refreshed'),
+      (seen) => seen.length === 4,
+    );
+    // Four refreshes, fewer POSTs: they waited for the flush and went together.
+    expect(new Set(refreshes.map((w) => w.delivery)).size).toBeLessThan(4);
+    for (const w of refreshes) {
+      expect(w.body).not.toHaveProperty('bindings');
+      expect(w.body).toMatchObject({ customer_id: customerId, extension_id: ext.id });
+      expect(w.outcome).toBe('applied');
+    }
+    const info = await waitFor(() => registrations(ext.id), (r) => r.registrations.every((reg) => reg.expires > 60));
+    expect(info.registrations).toHaveLength(4);
+  });
+
+  it('keeps answering from its cache while the API is down, and catches up when it is back', async () => {
+    const ext = await newExtension();
+    const desk = await device(ext.extension, ext.password, 'desk phone');
+    expect(await register(desk, 60)).toBe(200);
+    await waitFor(() => registrations(ext.id), (r) => r.registered);
+
+    apiDown = true;
+    const refusedBefore = refusedDeliveries;
+    try {
+      const soft = await device(ext.extension, ext.password, 'softphone while the API is down');
+      expect(await register(soft, 60)).toBe(200);
+      expect(await register(desk, 900)).toBe(200);
+      // Kamailio tried to deliver the new binding, failed, and keeps it for a retry.
+      await waitFor(async () => refusedDeliveries, (n) => n > refusedBefore);
+    } finally {
+      apiDown = false;
+    }
+    const info = await waitFor(
+      () => registrations(ext.id),
+      (r) => r.registrations.length === 2 && r.registrations.some((reg) => reg.expires > 60),
+      20_000,
+    );
+    expect(info.registrations.map((r) => r.device).sort()).toEqual(['desk phone', 'softphone while the API is down']);
+  });
+
+  it('converges after a Kamailio restart: devices re-register and the bindings of the old process end', async () => {
+    const ext = await newExtension();
+    const node = () =>
+      startKamailio({
+        apiUrl: proxyUrl,
+        secret: registrarSecret,
+        controlToken,
+        sipPort,
+        controlPort,
+        runDir: join(workDir, 'kamailio-restart'),
+        defines: { SIP_WORKERS: 1, EXPIRES_MIN: 1 },
+        sharedMemoryMb: 16,
+        privateMemoryMb: 4,
+      });
+    const sipPort = await freeUdpPort();
+    const controlPort = await freeTcpPort();
+    const original = kamailio;
+    kamailio = await node();
+    try {
+      const phone = await device(ext.extension, ext.password, 'restarted phone');
+      expect(await register(phone, 600)).toBe(200);
+      const before = await waitFor(() => registrations(ext.id), (r) => r.registered);
+      await kamailio.stop();
+      kamailio = await node();
+      // The new process knows nothing: the device's next REGISTER is a new binding.
+      expect(await register(phone, 600)).toBe(200);
+      const after = await waitFor(
+        () => registrations(ext.id),
+        (r) => r.registrations.length === 1 && r.registrations[0].registration_id !== before.registrations[0].registration_id,
+      );
+      expect(after.registered).toBe(true);
+      expect((await kamailioBindings(ext.aor)).map((b) => b.ruid)).toEqual([after.registrations[0].registration_id]);
+    } finally {
+      await kamailio.stop();
+      kamailio = original;
+    }
+  });
+
+  it('forgets a cached credential after CRED_CACHE_TTL', async () => {
+    const node = await startKamailio({
+      apiUrl: proxyUrl,
+      secret: registrarSecret,
+      controlToken,
+      sipPort: await freeUdpPort(),
+      controlPort: await freeTcpPort(),
+      runDir: join(workDir, 'kamailio-short-cache'),
+      defines: { SIP_WORKERS: 1, CRED_CACHE_TTL: 1 },
+      sharedMemoryMb: 16,
+      privateMemoryMb: 4,
+    });
+    const original = kamailio;
+    kamailio = node;
+    try {
+      const ext = await newExtension();
+      const phone = await device(ext.extension, ext.password, 'short cache phone');
+      expect(await register(phone, 60)).toBe(200);
+      expect(await register(phone, 60)).toBe(200);
+      expect(lookupsOf(ext.aor)).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect(await register(phone, 60)).toBe(200);
+      expect(lookupsOf(ext.aor)).toBe(2);
+    } finally {
+      kamailio = original;
+      await node.stop();
     }
   });
 
