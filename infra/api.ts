@@ -19,7 +19,7 @@ export interface ApiRoute {
 }
 
 /** One JSON line per request; no query string, headers or bodies (they carry credentials). */
-const accessLogFields = {
+export const accessLogFields = {
   requestId: '$context.requestId',
   requestTime: '$context.requestTime',
   routeKey: '$context.routeKey',

@@ -41,12 +41,19 @@ export const registrarLoadInputs = z.object({
   /** Seconds between a device's REGISTER refreshes (its binding's expiry). */
   refreshSeconds: z.number().int().min(30).max(86_400),
   /**
-   * Events per webhook POST for refreshes: at scale the registrar's queue always holds a full
-   * batch when it sends, so refreshes arrive BATCH_MAX at a time.
+   * Events per webhook POST at most (BATCH_MAX). Refreshes are sent when BATCH_MAX of them wait
+   * or every refreshFlushSeconds, so at scale they arrive in full batches.
    */
   eventsPerBatch: z.number().int().min(1).max(REGISTRAR_BATCH_MAX).default(REGISTRAR_BATCH_MAX),
-  /** Events per webhook POST for state changes (register, unregister, expiry): rare, so assume small batches. */
-  stateChangeEventsPerBatch: z.number().int().min(1).max(REGISTRAR_BATCH_MAX).default(1),
+  /** REFRESH_FLUSH_INTERVAL: a registrar node sends waiting refreshes at least this often. */
+  refreshFlushSeconds: z.number().positive().default(2),
+  /**
+   * The registrar's sender runs every 200 ms (its rtimer) and sends every queued state change
+   * (registration, unregistration, expiry) at once: state changes go in small batches.
+   */
+  senderTickSeconds: z.number().positive().default(0.2),
+  /** Kamailio nodes, each batching its own devices' events. */
+  registrarNodes: z.number().int().min(1).default(1),
   /**
    * How long the registrar caches a device's credentials (HA1). A device costs at most one
    * credential lookup per max(TTL, refresh interval), plus one per new registration.
@@ -85,9 +92,16 @@ export function registrarLoad(input: RegistrarLoadInputs, costs: EventCosts): Re
     unregistered: stateChanges / 4,
     expired: stateChanges / 4,
   };
+  const nodes = inputs.registrarNodes;
+  const refreshesPerNode = eventsPerSecond.refreshed / nodes;
+  const changesPerNode = stateChanges / nodes;
   const webhookPostsPerSecond = {
-    refreshes: eventsPerSecond.refreshed / inputs.eventsPerBatch,
-    stateChanges: stateChanges / inputs.stateChangeEventsPerBatch,
+    // Full batches, or a smaller one every flush interval when fewer wait.
+    refreshes: nodes * Math.max(refreshesPerNode / inputs.eventsPerBatch, Math.min(refreshesPerNode, 1 / inputs.refreshFlushSeconds)),
+    // Poisson arrivals: a sender tick posts when at least one change arrived since the last.
+    stateChanges:
+      nodes *
+      Math.max(changesPerNode / inputs.eventsPerBatch, (1 - Math.exp(-changesPerNode * inputs.senderTickSeconds)) / inputs.senderTickSeconds),
   };
   // A cached HA1 serves every REGISTER until it expires; the first REGISTER after that looks
   // it up again. A refresh interval longer than the TTL finds it expired every time.

@@ -11,8 +11,10 @@ const usage = `Usage: npm run cost -- [options]
   --devices N               registered devices (default 100000)
   --refresh S               REGISTER refresh interval, seconds (default 300)
   --billing MODE            provisioned (default) or on-demand DynamoDB
-  --batch N                 refresh events per webhook POST (default 100, the registrar's BATCH_MAX)
-  --state-change-batch N    state-change events per webhook POST (default 1)
+  --batch N                 events per webhook POST at most (default 100, the registrar's BATCH_MAX)
+  --refresh-flush S         registrar sends waiting refreshes at least this often (default 2)
+  --sender-tick S           registrar's sender interval; state changes go every tick (default 0.2)
+  --nodes N                 registrar (Kamailio) nodes, each batching on its own (default 1)
   --credential-ttl S        registrar's credential (HA1) cache, seconds (default 3600)
   --state-changes N         registrations + unregistrations + expiries per device per day (default 4)
   --memory MB               Lambda memory, arm64 (default 256)
@@ -33,7 +35,9 @@ const numericFlags = {
   devices: 'devices',
   refresh: 'refreshSeconds',
   batch: 'eventsPerBatch',
-  'state-change-batch': 'stateChangeEventsPerBatch',
+  'refresh-flush': 'refreshFlushSeconds',
+  'sender-tick': 'senderTickSeconds',
+  nodes: 'registrarNodes',
   'credential-ttl': 'credentialCacheSeconds',
   'state-changes': 'stateChangesPerDevicePerDay',
   memory: 'lambdaMemoryMb',

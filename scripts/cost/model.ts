@@ -55,11 +55,10 @@ export const sampleLogLines = {
 export const defaultLogBytesPerRequest = Object.values(sampleLogLines).reduce((sum, line) => sum + Buffer.byteLength(line), 0);
 
 /**
- * A webhook event on the wire (docs/registrar-protocol.md: AOR, contact, expiry, call-id, user
- * agent, and the binding snapshot unless NO_SNAPSHOT): 600 bytes is generous for one binding.
- * Only used to check that a batch stays within one metered API Gateway request (512 KB).
+ * The registrar caps a batch's events at about BATCH_BYTES (registrar/kamailio/kamailio.cfg),
+ * so a webhook POST is always one metered API Gateway request (512 KB).
  */
-export const WEBHOOK_EVENT_BYTES = 600;
+export const WEBHOOK_BATCH_MAX_BYTES = 40_000;
 
 export const costInputs = registrarLoadInputs.extend({
   billing: z.enum(['provisioned', 'on-demand']).default('provisioned'),
@@ -121,20 +120,18 @@ export function estimateCost(input: CostInputs, costs: EventCosts, prices: Price
     terms[name] = { usd_per_month: cents(usdPerMonth), quantity: Number(quantity.toPrecision(6)), unit, what };
   };
 
-  const meteredPerBatch = Math.ceil((inputs.eventsPerBatch * WEBHOOK_EVENT_BYTES) / prices.api_gateway.metered_request_bytes);
+  const meteredPerBatch = Math.ceil(WEBHOOK_BATCH_MAX_BYTES / prices.api_gateway.metered_request_bytes);
   const meteredRequests =
     perMonth(credentials + load.webhookPostsPerSecond.stateChanges) + perMonth(load.webhookPostsPerSecond.refreshes) * meteredPerBatch;
   term('api_gateway_requests', (meteredRequests / 1e6) * prices.api_gateway.usd_per_million_requests, meteredRequests, 'requests', 'HTTP API requests: credential lookups and webhook POSTs (each under 512 KB)');
 
   term('lambda_requests', (requests / 1e6) * prices.lambda.usd_per_million_requests, requests, 'invocations', 'one invocation per API request');
 
-  const webhookMs = (events: number) => inputs.webhookMs + inputs.webhookEventMs * events;
+  // A POST's duration: a fixed part plus a part per event it carries (all events are carried once).
+  const events = Object.values(load.eventsPerSecond).reduce((sum, rate) => sum + rate, 0);
   const durationSecondsPerSecond = {
     credentials: (credentials * inputs.lookupMs) / 1000,
-    webhook:
-      (load.webhookPostsPerSecond.refreshes * webhookMs(inputs.eventsPerBatch) +
-        load.webhookPostsPerSecond.stateChanges * webhookMs(inputs.stateChangeEventsPerBatch)) /
-      1000,
+    webhook: (webhook * inputs.webhookMs + events * inputs.webhookEventMs) / 1000,
   };
   const gbSeconds = perMonth(durationSecondsPerSecond.credentials + durationSecondsPerSecond.webhook) * (inputs.lambdaMemoryMb / 1024);
   term('lambda_compute', gbSeconds * prices.lambda.usd_per_gb_second_arm64, gbSeconds, 'GB-seconds', `arm64, ${inputs.lambdaMemoryMb} MB, estimated durations`);
