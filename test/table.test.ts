@@ -1,6 +1,6 @@
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../shared/table/definition.js';
+import { createTableInput, tableDefinition } from '../shared/table/definition.js';
 import { ensureTable } from '../shared/table/ensure.js';
 
 const client = new DynamoDBClient({
@@ -37,5 +37,21 @@ describe('the local table', () => {
       AttributeName: tableDefinition.timeToLiveAttribute,
       TimeToLiveStatus: 'ENABLED',
     });
+  });
+
+  it('gains the indexes a table made by an older version lacks (GSI3 for bindings)', async () => {
+    const name = `ensure-old-${Date.now()}`;
+    const current = createTableInput(name);
+    const old = {
+      ...current,
+      GlobalSecondaryIndexes: current.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== 'GSI3'),
+      AttributeDefinitions: current.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('GSI3')),
+    };
+    await client.send(new CreateTableCommand(old));
+    expect(await ensureTable(client, name)).toBe('updated');
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    const gsi3 = Table!.GlobalSecondaryIndexes!.find((i) => i.IndexName === 'GSI3');
+    expect(gsi3?.Projection?.ProjectionType).toBe('KEYS_ONLY');
+    expect(await ensureTable(client, name)).toBe('exists');
   });
 });

@@ -1,8 +1,10 @@
 import {
+  type AttributeDefinition,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -12,10 +14,12 @@ import { createTableInput, tableDefinition } from './definition.js';
  * Creates the table from the shared definition when it is missing (local and tests only;
  * on AWS CloudFormation owns it). Returns what it did.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists' | 'updated'> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'exists';
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return (await addMissingIndexes(client, tableName, Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName!) ?? []))
+      ? 'updated'
+      : 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -28,4 +32,24 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   return 'created';
+}
+
+/**
+ * A local table made by an older version lacks indexes added since (GSI3): add them, one
+ * UpdateTable each (DynamoDB adds one index per call), as a CloudFormation update would.
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, existing: string[]): Promise<boolean> {
+  const input = createTableInput(tableName);
+  const missing = (input.GlobalSecondaryIndexes ?? []).filter((index) => !existing.includes(index.IndexName!));
+  for (const index of missing) {
+    const keyNames = index.KeySchema!.map((k) => k.AttributeName!);
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: input.AttributeDefinitions!.filter((a: AttributeDefinition) => keyNames.includes(a.AttributeName!)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+  }
+  return missing.length > 0;
 }
