@@ -155,7 +155,7 @@ describe('GET /v1.0/extensions/registrations', () => {
     expect(pages).toBe(2);
   });
 
-  it('without ids costs one Query however many extensions never registered', async () => {
+  it('without ids costs one Query of the keys-only index and one BatchGetItem, however many extensions never registered', async () => {
     const { token } = await newCustomer();
     const registered = await newExtension(api, token);
     for (let i = 0; i < 12; i++) await newExtension(api, token, { id: registered.domainId, realm: registered.realm });
@@ -166,9 +166,10 @@ describe('GET /v1.0/extensions/registrations', () => {
       const all = await api.call('GET', '/v1.0/extensions/registrations', { token });
       expect(all.body.result.map((r: any) => r.extension_id)).toEqual([registered.extensionId]);
       expect(all.body.result[0].registrations).toHaveLength(2);
-      // The access key may come from the auth cache; the listing itself is one Query.
+      // The access key may come from the auth cache; the listing itself is one Query of
+      // GSI3 (keys only) and one BatchGetItem of those bindings.
       const commands = send.mock.calls.map(([command]) => command.constructor.name);
-      expect(commands.filter((name) => name !== 'GetCommand')).toEqual(['QueryCommand']);
+      expect(commands.filter((name) => name !== 'GetCommand')).toEqual(['QueryCommand', 'BatchGetCommand']);
     } finally {
       send.mockRestore();
     }

@@ -147,7 +147,9 @@ const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[]) =
  * fits, the problems of the shape the body looks like are named (not zod's bare
  * "Invalid input" of a union).
  */
-export const webhookDelivery = z.union([webhookBatch, webhookEvent], {
+// z.lazy keeps WebhookEvent a named component: the generator flattens a union nested
+// directly in a union, and the event's own name would be lost.
+export const webhookDelivery = z.union([webhookBatch, z.lazy(() => webhookEvent)], {
   error: (issue) => {
     if (issue.code !== 'invalid_union' || !('errors' in issue)) return undefined;
     const looksLikeBatch = typeof issue.input === 'object' && issue.input !== null && 'events' in issue.input;
