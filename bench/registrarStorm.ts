@@ -154,6 +154,7 @@ async function main(): Promise<number> {
     const diagnostics: Record<string, number | string> = {
       sipp_exit: sipp.exitCode ?? 'signal',
       sipp_watchdog_major: sipp.watchdogMajor,
+      sipp_late_answers_ignored: sipp.lateAnswers,
       kamailio_error_lines: kamailioErrors.error,
       kamailio_lookup_failures: kamailioErrors.lookupFailed,
       kamailio_webhook_failures: kamailioErrors.webhookFailed,
@@ -180,10 +181,7 @@ async function main(): Promise<number> {
     });
     if (args.json) console.log(JSON.stringify(result));
     else console.log(formatText(result));
-    if (!result.meets_target && (sipp.errors || kamailioErrors.error)) {
-      progress(`SIPp's error log (tail):\n${sipp.errors.slice(-1500)}`);
-      if (args.keep) progress(`logs kept in ${workDir} (api.log, kamailio.log, sipp-*.csv)`);
-    }
+    if (args.keep) progress(`kept ${workDir}: api.log, kamailio.log, sipp-stat.csv, *_rtt.csv, sipp-errors.log`);
     await cleanup();
     return result.meets_target ? 0 : 1;
   } catch (error) {

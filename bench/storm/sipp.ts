@@ -85,6 +85,8 @@ export interface SippResult {
   sendingSeconds: number;
   /** Per successful transaction: completion time (ms since SIPp's start) and response time (ms). */
   samples: { at: number; rtt: number }[];
+  /** Answers SIPp ignored: late or duplicate (answers to retransmissions), or after the device finished. */
+  lateAnswers: number;
   /** The tail of SIPp's screen output and error log, for diagnostics. */
   output: string;
   errors: string;
@@ -218,6 +220,7 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     watchdogMinor: num(last, 'WatchdogMinor(C)'),
     sendingSeconds,
     samples,
+    lateAnswers: (errors.match(/Continuing call on unexpected message|Dead call /g) ?? []).length,
     output: tail(output, 4000),
     errors: tail(errors, 4000),
   };

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { INSTALL_COMMAND, registrarTools } from '../../registrar/kamailio.js';
+
+/**
+ * Smoke test of `npm run bench:registrar` (bench/registrarStorm.ts): the real command at a
+ * tiny scale (20 devices, 20 REGISTER/s for 3 s). It starts its own DynamoDB Local, API
+ * (tsx local/start.ts) and Kamailio on free ports; this checks its JSON report and that
+ * every device shows as registered through the API afterwards. Whether the tiny run meets
+ * the throughput target is not asserted (a busy machine may miss p99): exit 0 or 1, never 2.
+ */
+const tools = registrarTools();
+const required = process.env.REQUIRE_REGISTRAR_E2E === '1';
+const missing = tools.missing.length > 0;
+if (missing && !required) {
+  console.warn(
+    [
+      '',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      `!!! registrar storm smoke test SKIPPED: missing ${tools.missing.join(', ')}`,
+      `!!! install: ${INSTALL_COMMAND}`,
+      '!!! (REQUIRE_REGISTRAR_E2E=1 makes this a failure)',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '',
+    ].join('\n'),
+  );
+}
+
+if (missing && required) {
+  describe('registrar storm smoke: tools', () => {
+    it('has kamailio (with http_client, jansson, crypto) and sipp installed (REQUIRE_REGISTRAR_E2E=1)', () => {
+      throw new Error(`missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
+    });
+  });
+}
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, reject) => {
+    // The real command, as documented: npm run bench:registrar -- ...
+    // The vitest setup's table and endpoint are not the bench's: it runs its own.
+    const env = { ...process.env };
+    delete env.DYNAMODB_ENDPOINT;
+    delete env.TABLE_NAME;
+    const child = spawn('npm', ['run', '--silent', 'bench:registrar', '--', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
+
+describe.skipIf(missing)('npm run bench:registrar (smoke, tiny scale)', () => {
+  it('reports the storm as one JSON object and every device registered in the API', { timeout: 240_000 }, async () => {
+    const run = await runBench(['--rate', '20', '--duration', '3', '--devices', '20', '--json']);
+    const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    expect(line, `no JSON on stdout (exit ${run.code}):\n${run.stdout}\n${run.stderr.slice(-3000)}`).toBeDefined();
+    const report = JSON.parse(line!);
+    expect(report.setup_error, JSON.stringify(report.setup_error)).toBeUndefined();
+    expect([0, 1], `exit ${run.code}; stderr:\n${run.stderr.slice(-3000)}`).toContain(run.code);
+    expect(report.meets_target).toBe(run.code === 0);
+
+    expect(report.target).toEqual({ rate: 20, duration_s: 3, devices: 20 });
+    // 60 transactions: every device's first REGISTER is a registration, the rest refreshes.
+    expect(report.offered).toMatchObject({ transactions: 60, first_registrations: 20, refreshes: 40, rate: 20 });
+    expect(report.offered.sent).toBeGreaterThan(0);
+    expect(report.offered.sent_rate).toBeGreaterThan(0);
+    expect(report.completed.transactions).toBeGreaterThan(0);
+    expect(report.completed.rate).toBeGreaterThan(0);
+    expect(typeof report.completed.share).toBe('number');
+    expect(report.lost.transactions).toBe(60 - report.completed.transactions);
+    expect(report.lost.transactions).toBe(report.lost.rejected + report.lost.timed_out + report.lost.unfinished);
+    expect(Number.isInteger(report.retransmissions)).toBe(true);
+    expect(report.response_ms.samples).toBe(report.completed.transactions);
+    expect(report.response_ms.p50).toBeGreaterThanOrEqual(0);
+    expect(report.response_ms.p99).toBeGreaterThanOrEqual(report.response_ms.p50);
+    expect(report.response_ms.source).toMatch(/trace_rtt/);
+    for (const key of ['at_start', 'storm_start', 'storm_end']) expect(report.load_average[key]).toHaveLength(3);
+    expect(Array.isArray(report.missed)).toBe(true);
+    expect(report.missed.length === 0).toBe(report.meets_target);
+
+    // Every device visible through the API once the registrar's events are delivered.
+    expect(report.api).toMatchObject({ registered: 20, expected: 20 });
+    expect(report.diagnostics.kamailio_bindings).toBe(20);
+  });
+
+  it('exits 2 and names the problem on bad flags', { timeout: 60_000 }, async () => {
+    const run = await runBench(['--rate', 'fast']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--rate must be a positive number/);
+  });
+});
