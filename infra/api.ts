@@ -13,9 +13,10 @@ export interface ApiRoute {
   operationId: string;
   method: HttpMethod;
   path: string;
-  /** `registrar` routes get the stage's registrarThrottle instead of the customers' throttle. */
   auth: AuthKind;
   fn: lambda.IFunction;
+  /** A route-level throttle instead of the stage-wide one (registrar routes: infra/stageSizing.ts). */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
 
 /** One JSON line per request; no query string, headers or bodies (they carry credentials). */
@@ -77,7 +78,7 @@ export class RegistryApi extends Construct {
           : undefined,
     });
 
-    const registrarRoutes: apigw.HttpRoute[] = [];
+    const throttledRoutes: { route: apigw.HttpRoute; throttle: NonNullable<ApiRoute['throttle']> }[] = [];
     for (const route of routes) {
       const apiRoute = new apigw.HttpRoute(this, `${route.operationId}Route`, {
         httpApi: this.httpApi,
@@ -86,7 +87,8 @@ export class RegistryApi extends Construct {
           payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
         }),
       });
-      if (route.auth === 'registrar') registrarRoutes.push(apiRoute);
+      if (route.auth === 'registrar' && !route.throttle) throw new Error(`Registrar route ${route.operationId} has no throttle of its own`);
+      if (route.throttle) throttledRoutes.push({ route: apiRoute, throttle: route.throttle });
     }
 
     if (stage.customDomain) {
@@ -110,7 +112,7 @@ export class RegistryApi extends Construct {
       },
       domainMapping: this.customDomain ? { domainName: this.customDomain } : undefined,
     });
-    this.addRegistrarThrottle(registrarRoutes, stage.registrarThrottle);
+    this.addRouteThrottles(throttledRoutes);
 
     this.url = this.customDomain ? `https://${stage.customDomain?.domainName}` : this.httpApi.apiEndpoint;
 
@@ -128,20 +130,21 @@ export class RegistryApi extends Construct {
   /**
    * Route-level throttling for the registrar routes: their own token bucket instead of the
    * stage-wide default the customers share, so a flooding customer cannot make Kamailio's
-   * credential lookups and webhooks fail. HttpStage has no option for route settings, hence
-   * the L1 property (keyed by route key). The stage must come after those routes: API Gateway
-   * refuses route settings for a route key that does not exist yet.
+   * credential lookups and webhooks fail, and sized from the stage's expected devices so a
+   * reconnect storm cannot overrun the functions and the table behind them. HttpStage has no
+   * option for route settings, hence the L1 property (keyed by route key). The stage must come
+   * after those routes: API Gateway refuses route settings for a route key that does not exist yet.
    */
-  private addRegistrarThrottle(registrarRoutes: apigw.HttpRoute[], throttle: StageConfig['registrarThrottle']): void {
-    if (registrarRoutes.length === 0) return;
+  private addRouteThrottles(throttled: { route: apigw.HttpRoute; throttle: NonNullable<ApiRoute['throttle']> }[]): void {
+    if (throttled.length === 0) return;
     const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
     cfnStage.routeSettings = Object.fromEntries(
-      registrarRoutes.map((route) => [
+      throttled.map(({ route, throttle }) => [
         (route.node.defaultChild as apigw.CfnRoute).routeKey,
         // A JSON property: CloudFormation names, passed through as written.
         { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
       ]),
     );
-    for (const route of registrarRoutes) cfnStage.node.addDependency(route);
+    for (const { route } of throttled) cfnStage.node.addDependency(route);
   }
 }

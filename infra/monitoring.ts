@@ -20,6 +20,31 @@ export const registrarAuthRejectedMetric = 'RegistrarAuthRejected';
  */
 export const registrarAuthRejectedPattern = logs.FilterPattern.stringValue('$.message', '=', REGISTRAR_AUTH_REJECTED);
 
+/**
+ * The registrar routes' health, from the API's access log (one JSON line per request, infra/api.ts):
+ * per-route API Gateway metrics would need detailed metrics on the stage; the access log
+ * already has the route key, the status (429 when API Gateway throttles) and the latency.
+ */
+export const registrarRouteFilters = {
+  /** API Gateway refused the request: the route's throttle is full. */
+  throttled: (routeKey: string) =>
+    logs.FilterPattern.all(logs.FilterPattern.stringValue('$.routeKey', '=', routeKey), logs.FilterPattern.stringValue('$.status', '=', '429')),
+  serverErrors: (routeKey: string) =>
+    logs.FilterPattern.all(logs.FilterPattern.stringValue('$.routeKey', '=', routeKey), logs.FilterPattern.stringValue('$.status', '=', '5*')),
+  /** Every request of the route; its value is the access log's `latency` (ms, API Gateway to the response). */
+  requests: (routeKey: string) => logs.FilterPattern.stringValue('$.routeKey', '=', routeKey),
+};
+export const registrarRouteMetricNames = (operationId: string) => ({
+  throttled: `${operationId}Throttled`,
+  serverErrors: `${operationId}ServerErrors`,
+  latency: `${operationId}Latency`,
+});
+
+/** Kamailio blocks a SIP worker while it waits: a p99 above this is worth a look long before its 3 s timeout. */
+export const REGISTRAR_P99_LATENCY_ALARM_MS = 1000;
+/** Absolute 5xx count per 5 minutes on one registrar route: each is a failed REGISTER or a webhook batch to retry. */
+export const REGISTRAR_5XX_ALARM_COUNT = 5;
+
 /** An alarm on metric math takes at most 10 metrics: 9 functions and the sum. */
 const functionsPerAlarm = 9;
 const period = Duration.minutes(5);
@@ -31,6 +56,8 @@ export interface MonitoringProps {
   functions: { name: string; fn: RouteFunction }[];
   /** Functions that check registrar credentials, signed or bearer (needs include registrarSecrets). */
   registrarAuthCheckers: RouteFunction[];
+  /** The `auth: 'registrar'` routes: throttles, 5xx and p99 latency alarmed per route. */
+  registrarRoutes: { operationId: string; routeKey: string }[];
 }
 
 const chunk = <T>(items: T[], size: number): T[][] =>
@@ -128,6 +155,10 @@ export class Monitoring extends Construct {
       });
     }
 
+    const registrarRouteMetrics = props.registrarRoutes.map(({ operationId, routeKey }) =>
+      this.registrarRouteAlarms(api, operationId, routeKey, alarm),
+    );
+
     const tableMetric = (metricName: string, indexName?: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/DynamoDB',
@@ -186,7 +217,64 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({ title: 'DynamoDB throttles', left: [tableThrottles], width: 8 }),
       new cloudwatch.GraphWidget({ title: 'Registrar auth rejections', left: [registrarRejections], width: 8 }),
     );
+    if (registrarRouteMetrics.length > 0) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({ title: 'Registrar routes: 429 (throttled)', left: registrarRouteMetrics.map((m) => m.throttled), width: 8 }),
+        new cloudwatch.GraphWidget({ title: 'Registrar routes: 5xx', left: registrarRouteMetrics.map((m) => m.serverErrors), width: 8 }),
+        new cloudwatch.GraphWidget({ title: 'Registrar routes: latency p99', left: registrarRouteMetrics.map((m) => m.latencyP99), width: 8 }),
+      );
+    }
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
+
+  /** Three metric filters on the API access log and three alarms for one registrar route. */
+  private registrarRouteAlarms(
+    api: RegistryApi,
+    operationId: string,
+    routeKey: string,
+    alarm: (name: string, options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>) => cloudwatch.Alarm,
+  ) {
+    const names = registrarRouteMetricNames(operationId);
+    const filter = (id: string, metricName: string, filterPattern: logs.IFilterPattern, value: { metricValue: string; defaultValue?: number; unit?: cloudwatch.Unit }) =>
+      new logs.MetricFilter(this, `${operationId}${id}Filter`, {
+        logGroup: api.accessLogs,
+        filterPattern,
+        metricNamespace: this.namespace,
+        metricName,
+        ...value,
+      });
+    filter('Throttled', names.throttled, registrarRouteFilters.throttled(routeKey), { metricValue: '1', defaultValue: 0 });
+    filter('ServerErrors', names.serverErrors, registrarRouteFilters.serverErrors(routeKey), { metricValue: '1', defaultValue: 0 });
+    // No default value: a zero for a quiet minute would pull the percentiles down.
+    filter('Latency', names.latency, registrarRouteFilters.requests(routeKey), { metricValue: '$.latency', unit: cloudwatch.Unit.MILLISECONDS });
+
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({ namespace: this.namespace, metricName, period, statistic, label: `${routeKey} ${statistic}` });
+    const throttled = metric(names.throttled, 'Sum');
+    const serverErrors = metric(names.serverErrors, 'Sum');
+    const latencyP99 = metric(names.latency, 'p99');
+    alarm(`${operationId}Throttled`, {
+      alarmDescription: `API Gateway throttled ${routeKey} (429): the route's limit, sized from the stage's registrar.expectedDevices, is below today's load or a reconnect storm is under way. Devices retry; check the device count and the sizing (docs/deploy.md, "Sizing").`,
+      metric: throttled,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    alarm(`${operationId}ServerErrors`, {
+      alarmDescription: `${REGISTRAR_5XX_ALARM_COUNT} or more 5xx answers on ${routeKey} in 5 minutes: failed REGISTERs or webhook batches the registrar has to retry.`,
+      metric: serverErrors,
+      threshold: REGISTRAR_5XX_ALARM_COUNT,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    alarm(`${operationId}LatencyP99`, {
+      alarmDescription: `p99 latency of ${routeKey} at or above ${REGISTRAR_P99_LATENCY_ALARM_MS} ms for 10 minutes: Kamailio blocks while it waits (HTTP_TIMEOUT 3 s).`,
+      metric: latencyP99,
+      threshold: REGISTRAR_P99_LATENCY_ALARM_MS,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    return { throttled, serverErrors, latencyP99 };
   }
 
   private alarmTopic(stage: StageConfig): sns.ITopic {

@@ -42,13 +42,16 @@ export interface SizingOptions {
   lambdaTimeoutSeconds?: number;
 }
 
+/** Concurrency that never throttles what API Gateway admits: the burst at once, or the rate for a whole timeout. */
+export const reservedConcurrencyFor = (throttle: { rateLimit: number; burstLimit: number }, lambdaTimeoutSeconds = REGISTRAR_LAMBDA_TIMEOUT_SECONDS) =>
+  Math.max(throttle.burstLimit, Math.ceil(throttle.rateLimit * lambdaTimeoutSeconds));
+
 export function routeSizing(load: RegistrarLoad, options: SizingOptions = {}): Record<RegistrarRouteName, RouteSizing> {
   const headroom = options.headroom ?? sizingDefaults.headroom;
-  const timeout = options.lambdaTimeoutSeconds ?? REGISTRAR_LAMBDA_TIMEOUT_SECONDS;
   const size = (steady: number): RouteSizing => {
     const rateLimit = Math.max(sizingDefaults.minRateLimit, Math.ceil(headroom * steady));
     const burstLimit = Math.ceil(rateLimit * sizingDefaults.burstSeconds);
-    return { rateLimit, burstLimit, reservedConcurrency: Math.max(burstLimit, Math.ceil(rateLimit * timeout)) };
+    return { rateLimit, burstLimit, reservedConcurrency: reservedConcurrencyFor({ rateLimit, burstLimit }, options.lambdaTimeoutSeconds) };
   };
   return { credentials: size(load.requestsPerSecond.credentials), webhook: size(load.requestsPerSecond.webhook) };
 }

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
 import { indexArns } from './table.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +39,10 @@ export interface RouteFunctionProps {
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
+  /** Default DEFAULT_LAMBDA_TIMEOUT_SECONDS; registrar functions are shorter (infra/registrarTimeouts.ts). */
+  timeout?: Duration;
+  /** Concurrency reserved for (and capped at) this function; default none. */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -75,7 +80,8 @@ export class RouteFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(DEFAULT_LAMBDA_TIMEOUT_SECONDS),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

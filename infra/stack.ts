@@ -1,14 +1,17 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fallbackHandler, routes } from '../shared/routes/index.js';
 import type { AnyRoute } from '../shared/routes/route.js';
 import { RegistryApi } from './api.js';
 import { Monitoring } from './monitoring.js';
+import type { RegistrarRouteName } from './registrarSizing.js';
+import { REGISTRAR_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
 import { RouteFunction } from './routeFunction.js';
 import { baseEnvironment, wireRoute } from './routeWiring.js';
 import { StageSecrets } from './secrets.js';
 import type { StageConfig } from './stageConfig.js';
+import { type StageSizing, stageSizing } from './stageSizing.js';
 import { registryTable } from './table.js';
 
 /** docs/registrar-protocol.md: what Kamailio calls. */
@@ -18,6 +21,13 @@ export const registrarPaths = {
 } as const;
 
 export const fallbackFunctionId = 'fallback';
+
+/** Which load-model route a registrar route is, by the path Kamailio calls. */
+function registrarRouteName(route: AnyRoute): RegistrarRouteName {
+  const name = (Object.keys(registrarPaths) as RegistrarRouteName[]).find((key) => registrarPaths[key] === route.path);
+  if (!name) throw new Error(`Registrar route ${route.operationId} (${route.path}) is not in the registrar load model (infra/registrarLoad.ts)`);
+  return name;
+}
 
 export interface SipRegistryStackProps extends StackProps {
   stage: StageConfig;
@@ -31,6 +41,8 @@ export interface SipRegistryStackProps extends StackProps {
  */
 export class SipRegistryStack extends Stack {
   readonly functions = new Map<string, RouteFunction>();
+  /** The registrar limits this stack was built with (docs/deploy.md, "Sizing"). */
+  readonly sizing: StageSizing;
 
   constructor(scope: Construct, id: string, props: SipRegistryStackProps) {
     super(scope, id, { ...props, description: `SIP registry (${props.stage.stage})` });
@@ -38,16 +50,24 @@ export class SipRegistryStack extends Stack {
     const routeTable = props.routes ?? routes;
     assertUniqueOperationIds(routeTable);
 
-    const table = registryTable(this, stage);
+    this.sizing = stageSizing(stage);
+    const table = registryTable(this, stage, this.sizing.capacity);
     const secrets = new StageSecrets(this, 'Secrets', stage);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const newFunction = (id: string, handler: string, description: string) => {
+    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName) => {
       const fn = new RouteFunction(this, id, {
         handler,
         description,
         environment: baseEnvironment(stage),
         logRetention: stage.logRetentionDays as logs.RetentionDays,
         removalPolicy,
+        // Registrar functions: a timeout inside Kamailio's, and concurrency of their own.
+        ...(registrar
+          ? {
+              timeout: Duration.seconds(REGISTRAR_LAMBDA_TIMEOUT_SECONDS),
+              reservedConcurrentExecutions: this.sizing.routes[registrar].reservedConcurrency,
+            }
+          : {}),
       });
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -59,9 +79,17 @@ export class SipRegistryStack extends Stack {
     };
 
     const apiRoutes = routeTable.map((route) => {
-      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`);
+      const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
+      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar);
       wireRoute(fn, route, { stage, table, secrets });
-      return { operationId: route.operationId, method: route.method, path: route.path, auth: route.auth, fn: fn.fn };
+      return {
+        operationId: route.operationId,
+        method: route.method,
+        path: route.path,
+        auth: route.auth,
+        fn: fn.fn,
+        throttle: registrar ? this.sizing.routes[registrar].throttle : undefined,
+      };
     });
     const fallback = newFunction(fallbackFunctionId, fallbackHandler, 'Unknown route or method: 404/405');
 
@@ -75,6 +103,9 @@ export class SipRegistryStack extends Stack {
       registrarAuthCheckers: routeTable
         .filter((r) => r.needs?.includes('registrarSecrets'))
         .map((r) => this.functions.get(r.operationId) as RouteFunction),
+      registrarRoutes: routeTable
+        .filter((r) => r.auth === 'registrar')
+        .map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` })),
     });
 
     const output = (id: string, value: string, description: string) =>

@@ -10,6 +10,25 @@ const secretArn = z
 
 const throttle = z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).strict();
 
+/**
+ * The registrar path's expected load: throttles, reserved concurrency and provisioned table
+ * capacity are computed from it (infra/registrarSizing.ts, docs/deploy.md "Sizing").
+ */
+const registrar = z
+  .object({
+    /** Devices registered at a time, at the stage's expected peak. */
+    expectedDevices: z.number().int().min(1),
+    /** Their REGISTER refresh interval (the registrar's default expiry), seconds. */
+    refreshSeconds: z.number().int().min(30).max(86_400),
+    /** Rate limits = headroom x the steady request rate (reconnect storms); default 3. */
+    headroom: z.number().min(1).max(100).optional(),
+    /** Explicit per-route throttle for both registrar routes, instead of the computed one. */
+    throttle: throttle.optional(),
+    /** Explicit reserved concurrency per registrar function instead of the computed one; false = none. */
+    reservedConcurrency: z.union([z.literal(false), z.number().int().min(1)]).optional(),
+  })
+  .strict();
+
 const stageSchema = z
   .object({
     /** CloudFormation stack name; default SipRegistry-<stage>. */
@@ -28,11 +47,21 @@ const stageSchema = z
     /** Stage-wide default for every route (customers share it). */
     throttle,
     /**
-     * Each `auth: 'registrar'` route's own limit (route-level settings replace the stage-wide
-     * default for that route), so a customer flooding the API cannot starve Kamailio's
-     * credential lookups and webhooks.
+     * The registrar path's expected load. Each `auth: 'registrar'` route gets its own throttle
+     * (route-level settings replace the stage-wide default for that route), so a customer
+     * flooding the API cannot starve Kamailio's credential lookups and webhooks; its function
+     * gets reserved concurrency; provisioned tables are sized from it.
      */
-    registrarThrottle: throttle,
+    registrar,
+    /** Replaced by registrar.throttle (an explicit override of the computed sizing). */
+    registrarThrottle: z.never({ error: 'moved: set registrar.expectedDevices and registrar.refreshSeconds (the throttle is computed), or registrar.throttle to override' }).optional(),
+    /** DynamoDB capacity: on-demand, or provisioned with target-tracking autoscaling sized from `registrar`. */
+    billingMode: z.enum(['on-demand', 'provisioned']),
+    /**
+     * The account's Lambda concurrency limit in the stage's region (1000 unless raised): the
+     * registrar functions' reserved concurrency must leave 100 of it unreserved (AWS's rule).
+     */
+    lambdaConcurrencyLimit: z.number().int().min(10).default(1000),
     /** An existing secret holding the comma-separated registrar secrets; absent = the stack creates one. */
     registrarSecretArn: secretArn.optional(),
     customDomain: z.object({ domainName: z.string().min(3), certificateArn: z.string().startsWith('arn:') }).optional(),

@@ -38,7 +38,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     expect(tables[0]![1].Properties.TableName).toBe(`sip-registry-${stageName}`);
   });
 
-  it('builds the table from tableDefinition: keys, GSIs, TTL, PITR, SSE, on-demand', () => {
+  it('builds the table from tableDefinition: keys, GSIs, TTL, PITR, SSE, billing of the stage', () => {
     const { template } = synth();
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     const { partitionKey, sortKey, globalIndexes, timeToLiveAttribute } = tableDefinition;
@@ -47,7 +47,11 @@ describe.each(devAndProd)('stage %s', (stageName) => {
         { AttributeName: partitionKey, KeyType: 'HASH' },
         { AttributeName: sortKey, KeyType: 'RANGE' },
       ],
-      BillingMode: 'PAY_PER_REQUEST',
+      // Provisioned is CloudFormation's default: no BillingMode, a ProvisionedThroughput instead
+      // (prod: 100,000 devices at 300 s; sizing.test.ts checks the numbers and the autoscaling).
+      ...(stageName === 'prod'
+        ? { BillingMode: Match.absent(), ProvisionedThroughput: { ReadCapacityUnits: 50, WriteCapacityUnits: 483 } }
+        : { BillingMode: 'PAY_PER_REQUEST', ProvisionedThroughput: Match.absent() }),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       // SSEEnabled without a key id = KMS with the AWS-managed aws/dynamodb key.
       SSESpecification: Match.objectEquals({ SSEEnabled: true }),
@@ -59,6 +63,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: index.projection },
+        ProvisionedThroughput: stageName === 'prod' ? Match.objectLike({ ReadCapacityUnits: 5 }) : Match.absent(),
       })),
     });
   });
@@ -71,7 +76,9 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       expect(properties.Runtime, id).toBe('nodejs24.x');
       expect(properties.Architectures, id).toEqual(['arm64']);
       expect(properties.MemorySize, id).toBe(256);
-      expect(properties.Timeout, id).toBe(10);
+      // Registrar functions end inside Kamailio's 3 s HTTP timeout (timeouts.test.ts).
+      const registrar = routes.find((r) => r.operationId === id)?.auth === 'registrar';
+      expect(properties.Timeout, id).toBe(registrar ? 2 : 10);
       expect(properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(properties.Handler, id).toBe('index.handler');
     }
@@ -195,10 +202,18 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     });
   });
 
-  it('throttles the API from the stage config, registrar routes with their own limit', () => {
-    const { template, json } = synth();
+  it('throttles the API from the stage config, registrar routes with their own limit sized from the expected devices', () => {
+    const { template, json, stack } = synth();
     const { rateLimit, burstLimit } = cdkJson.context.stages[stageName]!.throttle as Record<string, number>;
-    const registrar = cdkJson.context.stages[stageName]!.registrarThrottle as Record<string, number>;
+    // Literals on purpose (sizing.test.ts checks the formula): dev 1,000 devices (the floor), prod 100,000 at 300 s.
+    const registrarLimits: Record<string, Record<string, { rateLimit: number; burstLimit: number }>> = {
+      dev: { credentials: { rateLimit: 10, burstLimit: 20 }, webhook: { rateLimit: 10, burstLimit: 20 } },
+      prod: { credentials: { rateLimit: 91, burstLimit: 182 }, webhook: { rateLimit: 20, burstLimit: 40 } },
+    };
+    const limitsOf = (key: string) => registrarLimits[stageName]![key.endsWith('credentials') ? 'credentials' : 'webhook']!;
+    expect(stack.sizing.routes).toMatchObject(
+      Object.fromEntries(Object.entries(registrarLimits[stageName]!).map(([name, throttle]) => [name, { throttle }])),
+    );
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
     });
@@ -208,7 +223,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     // Exactly the registrar routes, each with its own bucket; customers keep the stage default.
     expect(stage.Properties.RouteSettings).toEqual(
       Object.fromEntries(
-        registrarKeys.map((key) => [key, { ThrottlingRateLimit: registrar.rateLimit, ThrottlingBurstLimit: registrar.burstLimit }]),
+        registrarKeys.map((key) => [key, { ThrottlingRateLimit: limitsOf(key).rateLimit, ThrottlingBurstLimit: limitsOf(key).burstLimit }]),
       ),
     );
     // API Gateway refuses settings for a route key that does not exist yet: the stage waits for those routes.
@@ -238,7 +253,9 @@ describe.each(devAndProd)('stage %s', (stageName) => {
 
   it('counts refused registrar requests in the log groups of both registrar functions', () => {
     const { stack, json } = synth();
-    const filters = resourcesOf(json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
+    const filters = resourcesOf(json, 'AWS::Logs::MetricFilter')
+      .map(([, f]) => f.Properties)
+      .filter((f) => f.MetricTransformations[0].MetricName === registrarAuthRejectedMetric);
     const groups = filters.map((f) => f.LogGroupName.Ref).sort();
     const checkers = ['getRegistrarCredentials', 'postRegistrarWebhook'];
     expect(routes.filter((r) => r.needs?.includes('registrarSecrets')).map((r) => r.operationId).sort()).toEqual(checkers);
@@ -284,8 +301,8 @@ describe('dev and prod differ where they should', () => {
     expect(apiStage(stages.dev!).DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     expect(apiStage(stages.prod!).DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
     const webhook = 'POST /v1.0/registrar/webhook';
-    expect(apiStage(stages.dev!).RouteSettings[webhook]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
-    expect(apiStage(stages.prod!).RouteSettings[webhook]).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(apiStage(stages.dev!).RouteSettings[webhook]).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+    expect(apiStage(stages.prod!).RouteSettings[webhook]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
   });
 
   it('CORS follows the stage: dev allows its origins, prod none', () => {

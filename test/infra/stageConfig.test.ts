@@ -7,7 +7,8 @@ const minimal = {
   removalPolicy: 'destroy',
   logRetentionDays: 7,
   throttle: { rateLimit: 5, burstLimit: 10 },
-  registrarThrottle: { rateLimit: 3, burstLimit: 6 },
+  registrar: { expectedDevices: 100, refreshSeconds: 300 },
+  billingMode: 'on-demand',
 };
 
 describe('stage configuration', () => {
@@ -25,11 +26,22 @@ describe('stage configuration', () => {
     expect(() => stageConfig({ qa: { ...minimal, registrarControl: { url: 'http://registrar.example.net/c' } } }, 'qa')).toThrow(
       /registrarControl\.url/,
     );
-    const { registrarThrottle: _omitted, ...withoutRegistrarThrottle } = minimal;
-    expect(() => stageConfig({ qa: withoutRegistrarThrottle }, 'qa')).toThrow(/registrarThrottle/);
-    expect(() => stageConfig({ qa: { ...minimal, registrarThrottle: { rateLimit: 0, burstLimit: 6 } } }, 'qa')).toThrow(
-      /registrarThrottle\.rateLimit/,
+    const { registrar: _omitted, ...withoutRegistrar } = minimal;
+    expect(() => stageConfig({ qa: withoutRegistrar }, 'qa')).toThrow(/registrar: /);
+    const registrar = (settings: Record<string, unknown>) => ({ qa: { ...minimal, registrar: { ...minimal.registrar, ...settings } } });
+    expect(() => stageConfig(registrar({ expectedDevices: 0 }), 'qa')).toThrow(/registrar\.expectedDevices/);
+    expect(() => stageConfig(registrar({ refreshSeconds: 10 }), 'qa')).toThrow(/registrar\.refreshSeconds/);
+    expect(() => stageConfig(registrar({ headroom: 0.5 }), 'qa')).toThrow(/registrar\.headroom/);
+    expect(() => stageConfig(registrar({ throttle: { rateLimit: 0, burstLimit: 6 } }), 'qa')).toThrow(/registrar\.throttle\.rateLimit/);
+    expect(() => stageConfig(registrar({ reservedConcurrency: true }), 'qa')).toThrow(/registrar\.reservedConcurrency/);
+    expect(() => stageConfig(registrar({ devices: 5 }), 'qa')).toThrow(/devices/);
+    // The old setting says where it went.
+    expect(() => stageConfig({ qa: { ...minimal, registrarThrottle: { rateLimit: 3, burstLimit: 6 } } }, 'qa')).toThrow(
+      /registrarThrottle: moved: set registrar\.expectedDevices/,
     );
+    const { billingMode: _billing, ...withoutBilling } = minimal;
+    expect(() => stageConfig({ qa: withoutBilling }, 'qa')).toThrow(/billingMode/);
+    expect(() => stageConfig({ qa: { ...minimal, billingMode: 'PAY_PER_REQUEST' } }, 'qa')).toThrow(/billingMode: .*"on-demand"\|"provisioned"/);
     expect(() => stageConfig(cdkJson.context.stages, 'Dev!')).toThrow(/Invalid stage name/);
     expect(() => stageConfig(undefined, 'dev')).toThrow(/"stages" must be an object/);
   });
@@ -44,6 +56,7 @@ describe('stage configuration', () => {
       corsAllowedOrigins: [],
       alarms: {},
       registrationRetentionDays: 7,
+      lambdaConcurrencyLimit: 1000,
     });
     expect(qa.customDomain).toBeUndefined();
     expect(qa.registrarControl).toBeUndefined();

@@ -43,7 +43,9 @@ const stages = {
     removalPolicy: 'destroy',
     logRetentionDays: 30,
     throttle: { rateLimit: 10, burstLimit: 20 },
-    registrarThrottle: { rateLimit: 30, burstLimit: 60 },
+    // Explicit overrides of the computed sizing, and a provisioned table.
+    registrar: { expectedDevices: 5000, refreshSeconds: 600, throttle: { rateLimit: 30, burstLimit: 60 }, reservedConcurrency: false },
+    billingMode: 'provisioned',
     registrarSecretArn: registrarArn,
     customDomain: { domainName: 'api.full.example.net', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
     registrarControl: { url: 'https://registrar.full.example.net/control', tokenSecretArn: controlTokenArn },
@@ -55,7 +57,8 @@ const stages = {
     removalPolicy: 'destroy',
     logRetentionDays: 7,
     throttle: { rateLimit: 1, burstLimit: 1 },
-    registrarThrottle: { rateLimit: 2, burstLimit: 3 },
+    registrar: { expectedDevices: 10, refreshSeconds: 300 },
+    billingMode: 'on-demand',
   },
 };
 
@@ -123,7 +126,9 @@ describe('wiring from route needs', () => {
   });
 
   it('counts registrar auth rejections in the log group of every registrarSecrets route', () => {
-    const filters = resourcesOf(full.json, 'AWS::Logs::MetricFilter');
+    const filters = resourcesOf(full.json, 'AWS::Logs::MetricFilter').filter(
+      ([, f]) => f.Properties.MetricTransformations[0].MetricName === 'RegistrarAuthRejected',
+    );
     expect(filters).toHaveLength(2);
     const groups = filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort();
     expect(groups).toEqual(['webhook', 'credentials'].map((id) => functionOf(full.stack, full.json, id).logGroupId).sort());
@@ -135,10 +140,10 @@ describe('wiring from route needs', () => {
 });
 
 describe('registrar throttle', () => {
-  it('gives every registrar route the stage registrarThrottle and no other route any', () => {
+  it('gives every registrar route its throttle (explicit, or computed: the floor for 10 devices) and no other route any', () => {
     for (const [synthed, limits] of [
-      [full, stages.full.registrarThrottle],
-      [bare, stages.bare.registrarThrottle],
+      [full, stages.full.registrar.throttle],
+      [bare, { rateLimit: 10, burstLimit: 20 }],
     ] as const) {
       const [, stage] = resourcesOf(synthed.json, 'AWS::ApiGatewayV2::Stage')[0]!;
       const expected = { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit };
@@ -146,6 +151,16 @@ describe('registrar throttle', () => {
         'POST /v1.0/registrar/webhook': expected,
         'POST /v1.0/registrar/credentials': expected,
       });
+    }
+  });
+
+  it('reserves concurrency for registrar functions unless the stage says false', () => {
+    for (const id of ['webhook', 'credentials']) {
+      expect(functionOf(full.stack, full.json, id).properties.ReservedConcurrentExecutions, id).toBeUndefined();
+      expect(functionOf(bare.stack, bare.json, id).properties.ReservedConcurrentExecutions, id).toBe(20);
+    }
+    for (const id of ['forceUnregister', 'plain']) {
+      expect(functionOf(bare.stack, bare.json, id).properties.ReservedConcurrentExecutions, id).toBeUndefined();
     }
   });
 });
