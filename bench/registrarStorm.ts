@@ -142,8 +142,9 @@ async function main(): Promise<number> {
       rate: args.rate,
       devices: schedule.devices,
       expires: args.expires,
-      // The schedule, plus one RFC Timer F (32 s) for the last transactions, plus slack.
-      timeoutSeconds: Math.ceil(args.duration + 32 + 30),
+      // The schedule, then one RFC 3261 Timer F (32 s) for the last transactions, plus
+      // slack; a device still behind schedule then has its remaining REGISTERs lost.
+      timeoutSeconds: Math.ceil(args.duration + 32 + 13),
     });
     const stormEnd = loadAverage();
     const dropsAfter = udpReceiveBufferErrors();
@@ -153,6 +154,7 @@ async function main(): Promise<number> {
 
     const diagnostics: Record<string, number | string> = {
       sipp_exit: sipp.exitCode ?? 'signal',
+      sipp_stopped_at_deadline: sipp.stoppedAtDeadline ? 'yes' : 'no',
       sipp_watchdog_major: sipp.watchdogMajor,
       sipp_late_answers_ignored: sipp.lateAnswers,
       kamailio_error_lines: kamailioErrors.error,

@@ -36,8 +36,8 @@ export interface Figures {
     /** completed.rate / offered.rate */
     share: number;
   };
-  /** Offered minus completed: rejected + timed out + never sent or still open at the end. */
-  lost: { transactions: number; rejected: number; timed_out: number; unfinished: number };
+  /** Offered minus completed = rejected + timed out + still open when SIPp was stopped + never sent. */
+  lost: { transactions: number; rejected: number; timed_out: number; open_at_stop: number; not_sent: number };
   retransmissions: number;
   /** Response time of the whole REGISTER transaction (challenge + credentials), 200s only. */
   response_ms: { p50: number | null; p99: number | null; max: number | null; samples: number; source: string };
@@ -105,7 +105,8 @@ export function figures(input: {
       transactions: lost,
       rejected: sipp.rejected,
       timed_out: sipp.timedout,
-      unfinished: Math.max(0, lost - sipp.rejected - sipp.timedout),
+      open_at_stop: Math.max(0, sipp.sent - sipp.ok - sipp.rejected - sipp.timedout),
+      not_sent: Math.max(0, schedule.transactions - sipp.sent),
     },
     retransmissions: sipp.retransmissions,
     response_ms: {
@@ -137,7 +138,8 @@ export function formatText(f: Figures): string {
     `offered          ${f.offered.rate.toFixed(1)}/s   ${f.offered.transactions} transactions = ${f.offered.first_registrations} first registrations + ${f.offered.refreshes} refreshes` +
       `   (SIPp sent ${f.offered.sent} at ${f.offered.sent_rate.toFixed(1)}/s)`,
     `completed        ${f.completed.rate.toFixed(1)}/s   ${f.completed.transactions} answered 200 (${(f.completed.share * 100).toFixed(1)}% of offered)`,
-    `lost             ${f.lost.transactions}   (rejected ${f.lost.rejected}, timed out after 32 s ${f.lost.timed_out}, never finished ${f.lost.unfinished})`,
+    `lost             ${f.lost.transactions}   (rejected ${f.lost.rejected}, timed out (32 s per request) ${f.lost.timed_out}, ` +
+      `still open when SIPp was stopped ${f.lost.open_at_stop}, never sent ${f.lost.not_sent})`,
     `retransmissions  ${f.retransmissions}`,
     `response time    p50 ${ms(f.response_ms.p50)}   p99 ${ms(f.response_ms.p99)}   max ${ms(f.response_ms.max)}   (${f.response_ms.samples} samples)`,
     `                 ${f.response_ms.source}`,

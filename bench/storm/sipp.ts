@@ -66,12 +66,14 @@ export interface SippRun {
   rate: number;
   devices: number;
   expires: number;
-  /** Hard stop for SIPp (seconds): calls still open then count as lost. */
+  /** Seconds after which SIPp is stopped: transactions not finished by then count as lost. */
   timeoutSeconds: number;
 }
 
 export interface SippResult {
   exitCode: number | null;
+  /** True when SIPp had to be stopped at the deadline (devices still behind schedule). */
+  stoppedAtDeadline: boolean;
   /** Counters from the -trace_stat file (cumulative, last row). */
   sent: number;
   ok: number;
@@ -147,11 +149,10 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     '100000',
     '-watchdog_minor_maxtriggers',
     '100000',
-    '-timeout',
-    `${run.timeoutSeconds}s`,
     '-nostdin',
   ];
   let output = '';
+  let stoppedAtDeadline = false;
   const exitCode = await new Promise<number | null>((resolveExit, reject) => {
     const child = spawn(run.sipp, args, { cwd: run.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
@@ -164,7 +165,22 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 : null)));
     const onParentExit = () => child.kill('SIGKILL');
     process.once('exit', onParentExit);
-    child.once('exit', () => process.removeListener('exit', onParentExit));
+    // SIPp's own -timeout only stops new calls and waits for the open ones (every device
+    // is one long call): at the deadline, two SIGUSR1 make it abort every open call and
+    // write its final statistics; SIGKILL if even that hangs.
+    const timers: NodeJS.Timeout[] = [];
+    timers.push(
+      setTimeout(() => {
+        stoppedAtDeadline = true;
+        child.kill('SIGUSR1');
+        timers.push(setTimeout(() => child.kill('SIGUSR1'), 200));
+        timers.push(setTimeout(() => child.kill('SIGKILL'), 20_000));
+      }, run.timeoutSeconds * 1000),
+    );
+    child.once('exit', () => {
+      for (const timer of timers) clearTimeout(timer);
+      process.removeListener('exit', onParentExit);
+    });
   });
   const errors = readOptional(errorFile);
 
@@ -210,6 +226,7 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
 
   return {
     exitCode,
+    stoppedAtDeadline,
     sent,
     ok: num(last, 'ok(C)'),
     rejected: num(last, 'rejected(C)'),
