@@ -249,7 +249,7 @@ export class Monitoring extends Construct {
     filter('Latency', names.latency, registrarRouteFilters.requests(routeKey), { metricValue: '$.latency', unit: cloudwatch.Unit.MILLISECONDS });
 
     const metric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({ namespace: this.namespace, metricName, period, statistic, label: `${routeKey} ${statistic}` });
+      new cloudwatch.Metric({ namespace: this.namespace, metricName, period, statistic });
     const throttled = metric(names.throttled, 'Sum');
     const serverErrors = metric(names.serverErrors, 'Sum');
     const latencyP99 = metric(names.latency, 'p99');
@@ -274,7 +274,9 @@ export class Monitoring extends Construct {
       evaluationPeriods: 2,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
-    return { throttled, serverErrors, latencyP99 };
+    // Labels only on the dashboard: a labelled metric makes the alarm a metric-math alarm.
+    const label = (m: cloudwatch.Metric) => m.with({ label: routeKey });
+    return { throttled: label(throttled), serverErrors: label(serverErrors), latencyP99: label(latencyP99) };
   }
 
   private alarmTopic(stage: StageConfig): sns.ITopic {
