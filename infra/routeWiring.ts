@@ -45,6 +45,7 @@ export function wireRoute(
         bindSecretRead(fn, secrets.registrar.secretArn);
         break;
       case 'registrarControl':
+      case 'registrarCache':
         if (stage.registrarControl && secrets.registrarControlToken) {
           fn.fn.addEnvironment('REGISTRAR_CONTROL_URL', stage.registrarControl.url);
           fn.fn.addEnvironment('REGISTRAR_CONTROL_TOKEN_ARN', secrets.registrarControlToken.secretArn);

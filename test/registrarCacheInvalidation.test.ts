@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { computeHa1 } from '../shared/domain/extensions.js';
 import { logger } from '../shared/log.js';
 import { CONTROL_TIMEOUT_MS, INVALIDATION_FAILED } from '../shared/registrar/control.js';
+import { routes } from '../shared/routes/index.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 import { newExtension, PASSWORD, SECRET_A, useRegistrarSecrets, type Fixture } from './support/registrar.js';
 
@@ -348,5 +349,24 @@ describe('without a control endpoint (REGISTRAR_CONTROL_URL unset)', () => {
       warn.mockRestore();
     }
     expect(registrar.calls).toEqual([]);
+  });
+});
+
+describe('on AWS', () => {
+  it('every route that tells the registrar something gets the control endpoint (needs registrarCache or registrarControl)', () => {
+    const wired = routes
+      .filter((r) => r.needs?.some((n) => n === 'registrarCache' || n === 'registrarControl'))
+      .map((r) => r.operationId)
+      .sort();
+    expect(wired).toEqual(
+      [
+        'createExtension',
+        'updateExtension',
+        'deleteExtension',
+        'deleteDomain',
+        'deleteExtensionRegistration',
+        'deleteExtensionRegistrations',
+      ].sort(),
+    );
   });
 });

@@ -292,7 +292,11 @@ describe('DELETE with the registrar control endpoint', () => {
     control.answer({ status: 200, body: { removed: 1 } });
     control.calls.length = 0;
     expect((await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}`, { token })).status).toBe(200);
-    expect(control.calls).toEqual([{ authorized: true, body: { aor: ext.aor } }]);
+    // First the credential cache forgets the AOR, then its bindings go.
+    expect(control.calls).toEqual([
+      { authorized: true, body: { action: 'invalidate', aor: ext.aor } },
+      { authorized: true, body: { aor: ext.aor } },
+    ]);
   });
 
   it('deleting the extension succeeds even when the registrar is down (best effort)', async () => {

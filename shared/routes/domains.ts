@@ -64,6 +64,7 @@ export const domainRoutes = {
     handler: 'functions/domains/delete.ts',
     auth: 'customer',
     table: 'write',
+    needs: ['registrarCache'], // invalidates the realm in the registrar's credential cache
     summary: 'Delete a domain without extensions (409 FAILED_PRECONDITION otherwise); frees its domain_name',
     tag,
     params: idParams,

@@ -25,6 +25,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/create.ts',
     auth: 'customer',
     table: 'write',
+    needs: ['registrarCache'], // invalidates the registrar's cached credential
     summary: 'Create an extension in one of your domains; 409 when the number exists there',
     tag,
     body: extensionCreate,
@@ -50,6 +51,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/update.ts',
     auth: 'customer',
     table: 'write',
+    needs: ['registrarCache'], // invalidates the registrar's cached credential
     summary: 'Change name, detail and/or password; omitted fields keep their value',
     tag,
     params: idParams,
@@ -65,7 +67,8 @@ export const extensionRoutes = {
     table: 'write',
     summary: 'Delete an extension; its credentials stop working at once and the number is free',
     tag,
-    needs: ['registrarControl'], // best-effort drop of its registrar bindings
+    // Invalidates the registrar's cached credential; drops its bindings best effort.
+    needs: ['registrarCache'],
     params: idParams,
     responses: { 200: { description: 'The deleted extension, tm_delete set', schema: extension } },
   }),

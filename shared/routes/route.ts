@@ -11,10 +11,19 @@ export type TableAccess = 'none' | 'read' | 'write';
  * - sipDomain: SIP_DOMAIN_SUFFIX (realms are derived from it)
  * - pageTokens: PAGE_TOKEN_SECRET (signs next_page_token)
  * - registrarSecrets: REGISTRAR_SECRETS_ARN + secretsmanager:GetSecretValue on it
- * - registrarControl: REGISTRAR_CONTROL_URL + REGISTRAR_CONTROL_TOKEN_ARN (+ read grant)
+ * - registrarControl: REGISTRAR_CONTROL_URL + REGISTRAR_CONTROL_TOKEN_ARN (+ read grant);
+ *   the route's reply depends on the registrar (502/503 documented)
+ * - registrarCache: the same wiring, for routes that only tell the registrar to forget
+ *   cached credentials or drop bindings best effort: never changes the reply
  * - retention: REGISTRATION_RETENTION_DAYS
  */
-export type RouteNeed = 'sipDomain' | 'pageTokens' | 'registrarSecrets' | 'registrarControl' | 'retention';
+export type RouteNeed =
+  | 'sipDomain'
+  | 'pageTokens'
+  | 'registrarSecrets'
+  | 'registrarControl'
+  | 'registrarCache'
+  | 'retention';
 
 export interface RouteResponse {
   description: string;

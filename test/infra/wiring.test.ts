@@ -32,6 +32,7 @@ const testRoutes = [
   route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention'], 'registrar'),
   route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets'], 'registrar'),
   route('forceUnregister', '/v1.0/registrations/{id}', 'write', ['registrarControl', 'pageTokens']),
+  route('changePassword', '/v1.0/passwords/{id}', 'write', ['registrarCache']),
   route('plain', '/v1.0/plain', 'none', []),
 ];
 
@@ -88,11 +89,13 @@ describe('wiring from route needs', () => {
     full.template.resourceCountIs('AWS::SecretsManager::Secret', 1); // only the page-token key is created
   });
 
-  it('gives the control endpoint and its token only to registrarControl routes', () => {
-    const control = functionOf(full.stack, full.json, 'forceUnregister');
-    expect(control.environment.REGISTRAR_CONTROL_URL).toBe(stages.full.registrarControl.url);
-    expect(control.environment.REGISTRAR_CONTROL_TOKEN_ARN).toBe(controlTokenArn);
-    expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue')).toEqual([JSON.stringify(controlTokenArn)]);
+  it('gives the control endpoint and its token only to registrarControl and registrarCache routes', () => {
+    for (const id of ['forceUnregister', 'changePassword']) {
+      const control = functionOf(full.stack, full.json, id);
+      expect(control.environment.REGISTRAR_CONTROL_URL, id).toBe(stages.full.registrarControl.url);
+      expect(control.environment.REGISTRAR_CONTROL_TOKEN_ARN, id).toBe(controlTokenArn);
+      expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue'), id).toEqual([JSON.stringify(controlTokenArn)]);
+    }
     for (const id of ['webhook', 'credentials', 'plain']) {
       const fn = functionOf(full.stack, full.json, id);
       expect(fn.environment.REGISTRAR_CONTROL_URL, id).toBeUndefined();
