@@ -70,6 +70,8 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
   const deliveries: { size: number; status: number }[] = [];
   /** The user@realm of every credential lookup Kamailio made. */
   const lookups: string[] = [];
+  /** Credential lookups wait for this before they reach the API (a lookup held in flight). */
+  let lookupGate: Promise<void> = Promise.resolve();
   /** While true the proxy drops every connection, as an unreachable API would. */
   let apiDown = false;
   let refusedDeliveries = 0;
@@ -91,6 +93,7 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
       if (req.url?.startsWith('/v1.0/registrar/credentials')) {
         const asked = new URL(req.url, 'http://x').searchParams;
         lookups.push(`${asked.get('username')}@${asked.get('realm')}`);
+        await lookupGate;
       }
       if (apiDown) {
         // As if the API were unreachable: the connection drops without an answer.
@@ -679,6 +682,34 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
     expect(changed.status, changed.text).toBe(200);
     expect(await register(await device(ext.extension, ext.password, 'old password'), 60)).toBe(401);
     expect(await register(await device(ext.extension, 'BrandNewPass2026', 'new password'), 60)).toBe(200);
+    expect(lookupsOf(ext.aor)).toBe(2);
+  });
+
+  it('does not cache an answer that an invalidation overtook while the lookup was in flight', async () => {
+    const ext = await newExtension();
+    let release = () => {};
+    lookupGate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const registering = register(await device(ext.extension, ext.password, 'racing phone'), 60);
+      await waitFor(async () => lookupsOf(ext.aor), (n) => n === 1);
+      // The change commits and its invalidation arrives while Kamailio still waits for
+      // the (possibly older) answer.
+      const invalidated = await fetch(kamailio.controlUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${controlToken}` },
+        body: JSON.stringify({ action: 'invalidate', aor: ext.aor }),
+      });
+      expect(invalidated.status).toBe(200);
+      release();
+      expect(await registering).toBe(200);
+    } finally {
+      release();
+      lookupGate = Promise.resolve();
+    }
+    // That answer served its REGISTER only: the next one asks again.
+    expect(await register(await device(ext.extension, ext.password, 'next phone'), 60)).toBe(200);
+    expect(lookupsOf(ext.aor)).toBe(2);
+    expect(await register(await device(ext.extension, ext.password, 'third phone'), 60)).toBe(200);
     expect(lookupsOf(ext.aor)).toBe(2);
   });
 
