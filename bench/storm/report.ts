@@ -15,6 +15,12 @@ export interface ApiView {
   allVisible: boolean;
 }
 
+export interface Percentiles {
+  p50: number | null;
+  p99: number | null;
+  samples: number;
+}
+
 export interface Figures {
   target: { rate: number; duration_s: number; devices: number };
   offered: {
@@ -40,7 +46,22 @@ export interface Figures {
   lost: { transactions: number; rejected: number; timed_out: number; open_at_stop: number; not_sent: number };
   retransmissions: number;
   /** Response time of the whole REGISTER transaction (challenge + credentials), 200s only. */
-  response_ms: { p50: number | null; p99: number | null; max: number | null; samples: number; source: string };
+  response_ms: {
+    p50: number | null;
+    p99: number | null;
+    max: number | null;
+    samples: number;
+    source: string;
+    /**
+     * The same split by kind: a transaction that started within the schedule's first
+     * period (devices / rate) is a device's first registration (a credential cache miss
+     * for a caching registrar), any later one a refresh.
+     */
+    first_registrations: Percentiles;
+    refreshes: Percentiles;
+    /** By 10-second window of start time: 200s, p50, p99 (how the registrar recovers). */
+    timeline: { from_s: number; completed: number; p50: number | null; p99: number | null }[];
+  };
   api: { registered: number; expected: number; waited_ms: number };
   /** 1/5/15-minute load averages: when the bench started, when the storm started, when it ended. */
   load_average: { at_start: number[]; storm_start: number[]; storm_end: number[]; cores: number };
@@ -67,15 +88,31 @@ export function figures(input: {
 }): Figures {
   const { sipp, schedule } = input;
   const rtts = sipp.samples.map((s) => s.rtt).sort((a, b) => a - b);
+  const firstSentAt = sipp.samples.length ? Math.min(...sipp.samples.map((s) => s.at - s.rtt)) : 0;
+  const startOf = (s: { at: number; rtt: number }) => s.at - s.rtt - firstSentAt;
+  const percentiles = (samples: { at: number; rtt: number }[]): Percentiles => {
+    const sorted = samples.map((s) => s.rtt).sort((a, b) => a - b);
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), samples: sorted.length };
+  };
+  const timeline: Figures['response_ms']['timeline'] = [];
+  for (const sample of sipp.samples) {
+    const window = Math.floor(startOf(sample) / 10_000);
+    (timeline[window] ??= { from_s: window * 10, completed: 0, p50: null, p99: null }).completed++;
+  }
+  for (const entry of timeline) {
+    if (!entry) continue;
+    const p = percentiles(sipp.samples.filter((s) => Math.floor(startOf(s) / 10_000) * 10 === entry.from_s));
+    entry.p50 = p.p50;
+    entry.p99 = p.p99;
+  }
   const offeredRate = schedule.transactions / input.duration;
   // 200s per second over the storm's window: from the first REGISTER sent to the last 200
   // received, but never shorter than the schedule itself (transactions / rate): a run
   // that keeps up completes at the offered rate; one that falls behind stretches the window.
   let completedRate = 0;
   if (sipp.samples.length) {
-    const firstSent = Math.min(...sipp.samples.map((s) => s.at - s.rtt));
     const lastOk = Math.max(...sipp.samples.map((s) => s.at));
-    completedRate = sipp.ok / Math.max(input.duration, (lastOk - firstSent) / 1000);
+    completedRate = sipp.ok / Math.max(input.duration, (lastOk - firstSentAt) / 1000);
   }
   const lost = schedule.transactions - sipp.ok;
   const p50 = percentile(rtts, 0.5);
@@ -115,6 +152,9 @@ export function figures(input: {
       max: rtts.at(-1) ?? null,
       samples: rtts.length,
       source: 'SIPp rtd "register" via -trace_rtt: one sample per 200, first REGISTER sent -> 200 received (SIPp clock, ~4 ms resolution)',
+      first_registrations: percentiles(sipp.samples.filter((s) => startOf(s) < schedule.periodMs)),
+      refreshes: percentiles(sipp.samples.filter((s) => startOf(s) >= schedule.periodMs)),
+      timeline: timeline.filter(Boolean),
     },
     api: { registered: input.api.registered, expected: input.api.expected, waited_ms: input.api.waitedMs },
     load_average: {
@@ -142,6 +182,9 @@ export function formatText(f: Figures): string {
       `still open when SIPp was stopped ${f.lost.open_at_stop}, never sent ${f.lost.not_sent})`,
     `retransmissions  ${f.retransmissions}`,
     `response time    p50 ${ms(f.response_ms.p50)}   p99 ${ms(f.response_ms.p99)}   max ${ms(f.response_ms.max)}   (${f.response_ms.samples} samples)`,
+    `                 first registrations p50 ${ms(f.response_ms.first_registrations.p50)} p99 ${ms(f.response_ms.first_registrations.p99)} (${f.response_ms.first_registrations.samples})` +
+      `   refreshes p50 ${ms(f.response_ms.refreshes.p50)} p99 ${ms(f.response_ms.refreshes.p99)} (${f.response_ms.refreshes.samples})`,
+    `                 by start time: ${f.response_ms.timeline.map((w) => `${w.from_s}s ${w.completed} ok p99 ${ms(w.p99)}`).join(' | ')}`,
     `                 ${f.response_ms.source}`,
     `API              ${f.api.registered}/${f.api.expected} devices registered (GET /v1.0/extensions/registrations), after waiting ${f.api.waited_ms} ms`,
     `diagnostics      ${Object.entries(f.diagnostics).map(([k, v]) => `${k}=${v}`).join('  ')}`,

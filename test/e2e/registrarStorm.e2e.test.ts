@@ -84,6 +84,10 @@ describe.skipIf(missing)('npm run bench:registrar (smoke, tiny scale)', () => {
     expect(report.response_ms.p50).toBeGreaterThanOrEqual(0);
     expect(report.response_ms.p99).toBeGreaterThanOrEqual(report.response_ms.p50);
     expect(report.response_ms.source).toMatch(/trace_rtt/);
+    // Split by kind: the 20 first registrations and the 40 refreshes.
+    expect(report.response_ms.first_registrations.samples + report.response_ms.refreshes.samples).toBe(report.response_ms.samples);
+    expect(report.response_ms.first_registrations.samples).toBeLessThanOrEqual(20);
+    expect(report.response_ms.timeline.reduce((n: number, w: { completed: number }) => n + w.completed, 0)).toBe(report.completed.transactions);
     for (const key of ['at_start', 'storm_start', 'storm_end']) expect(report.load_average[key]).toHaveLength(3);
     expect(Array.isArray(report.missed)).toBe(true);
     expect(report.missed.length === 0).toBe(report.meets_target);
