@@ -2,6 +2,7 @@ import { config } from '../config.js';
 import { invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, UUID_PATTERN } from '../ids.js';
 import { logger } from '../log.js';
+import { mapLimit } from '../mapLimit.js';
 import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
 import * as store from '../store/bindings.js';
 import type { TransactItem } from '../store/extensions.js';
@@ -70,20 +71,6 @@ export async function getRegistrations(customerId: string, extensionId: string):
   const owned = await readOwned(customerId, extensionId);
   if (!owned) throw extensionNotFound();
   return regInfoOf(extensionId, owned.bindings);
-}
-
-/** Runs fn over items with at most `limit` in flight; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

@@ -290,6 +290,26 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
     }
   }
 
+  /** A second, small Kamailio beside the main one (own ports and run directory). */
+  async function startNode(
+    name: string,
+    defines: Record<string, string | number>,
+    ports: { sipPort?: number; controlPort?: number } = {},
+    apiUrl = proxyUrl,
+  ) {
+    return startKamailio({
+      apiUrl,
+      secret: registrarSecret,
+      controlToken,
+      sipPort: ports.sipPort ?? (await freeUdpPort()),
+      controlPort: ports.controlPort ?? (await freeTcpPort()),
+      runDir: join(workDir, `kamailio-${name}`),
+      defines: { SIP_WORKERS: 1, ...defines },
+      sharedMemoryMb: 16,
+      privateMemoryMb: 4,
+    });
+  }
+
   /** The webhooks Kamailio sent for an AOR, once at least `count` have been answered. */
   const webhooksFor = (aor: string, count: number) =>
     waitFor(
@@ -336,17 +356,7 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
   });
 
   it('with WITH_REMOTE_CONTROL serves /control to other hosts but keeps /RPC on loopback', async () => {
-    const remote = await startKamailio({
-      apiUrl: proxyUrl,
-      secret: registrarSecret,
-      controlToken,
-      sipPort: await freeUdpPort(),
-      controlPort: await freeTcpPort(),
-      runDir: join(workDir, 'kamailio-remote-control'),
-      defines: { SIP_WORKERS: 1, WITH_REMOTE_CONTROL: 1 },
-      sharedMemoryMb: 16,
-      privateMemoryMb: 4,
-    });
+    const remote = await startNode('remote-control', { WITH_REMOTE_CONTROL: 1 });
     try {
       const auth = `Bearer ${controlToken}`;
       const control = await fromOtherHost(remote.controlUrl, auth, { aor: `nobody@${realm}` });
@@ -564,17 +574,7 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
   });
 
   it('with NO_SNAPSHOT sends no bindings snapshot, and one unregistered event per binding on Contact: *', async () => {
-    const node = await startKamailio({
-      apiUrl: proxyUrl,
-      secret: registrarSecret,
-      controlToken,
-      sipPort: await freeUdpPort(),
-      controlPort: await freeTcpPort(),
-      runDir: join(workDir, 'kamailio-no-snapshot'),
-      defines: { SIP_WORKERS: 1, EXPIRES_MIN: 1, NO_SNAPSHOT: 1 },
-      sharedMemoryMb: 16,
-      privateMemoryMb: 4,
-    });
+    const node = await startNode('no-snapshot', { EXPIRES_MIN: 1, NO_SNAPSHOT: 1 });
     const original = kamailio;
     kamailio = node;
     try {
@@ -613,17 +613,7 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
 
   it('answers 503 while the API cannot be reached', async () => {
     const deadApi = `http://127.0.0.1:${await freeTcpPort()}`;
-    const lonely = await startKamailio({
-      apiUrl: deadApi,
-      secret: registrarSecret,
-      controlToken,
-      sipPort: await freeUdpPort(),
-      controlPort: await freeTcpPort(),
-      runDir: join(workDir, 'kamailio-no-api'),
-      defines: { SIP_WORKERS: 1 },
-      sharedMemoryMb: 16,
-      privateMemoryMb: 4,
-    });
+    const lonely = await startNode('no-api', {}, {}, deadApi);
     try {
       const ext = await newExtension();
       const phone = await device(ext.extension, ext.password, 'patient phone');
@@ -762,20 +752,9 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
 
   it('converges after a Kamailio restart: devices re-register and the bindings of the old process end', async () => {
     const ext = await newExtension();
-    const node = () =>
-      startKamailio({
-        apiUrl: proxyUrl,
-        secret: registrarSecret,
-        controlToken,
-        sipPort,
-        controlPort,
-        runDir: join(workDir, 'kamailio-restart'),
-        defines: { SIP_WORKERS: 1, EXPIRES_MIN: 1 },
-        sharedMemoryMb: 16,
-        privateMemoryMb: 4,
-      });
-    const sipPort = await freeUdpPort();
-    const controlPort = await freeTcpPort();
+    // The same ports for both processes, as a restarted service would have.
+    const ports = { sipPort: await freeUdpPort(), controlPort: await freeTcpPort() };
+    const node = () => startNode('restart', { EXPIRES_MIN: 1 }, ports);
     const original = kamailio;
     kamailio = await node();
     try {
@@ -799,17 +778,7 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
   });
 
   it('forgets a cached credential after CRED_CACHE_TTL', async () => {
-    const node = await startKamailio({
-      apiUrl: proxyUrl,
-      secret: registrarSecret,
-      controlToken,
-      sipPort: await freeUdpPort(),
-      controlPort: await freeTcpPort(),
-      runDir: join(workDir, 'kamailio-short-cache'),
-      defines: { SIP_WORKERS: 1, CRED_CACHE_TTL: 1 },
-      sharedMemoryMb: 16,
-      privateMemoryMb: 4,
-    });
+    const node = await startNode('short-cache', { CRED_CACHE_TTL: 1 });
     const original = kamailio;
     kamailio = node;
     try {
