@@ -124,8 +124,11 @@ async function main(): Promise<number> {
     });
     progress(`created ${devices.length} extensions in ${((Date.now() - created) / 1000).toFixed(1)} s`);
 
+    // No new transaction after the schedule plus one RFC 3261 Timer F (32 s) plus slack:
+    // a device still behind schedule then has its remaining REGISTERs lost (never sent).
+    const deadlineSeconds = args.duration + 32 + 13;
     const injectionFile = join(workDir, 'devices.csv');
-    writeInjectionFile(injectionFile, devices, schedule);
+    writeInjectionFile(injectionFile, devices, schedule, Date.now() + deadlineSeconds * 1000);
     progress(
       `storm: ${schedule.transactions} REGISTER transactions at ${args.rate}/s for ${args.duration} s ` +
         `(${schedule.firstRegistrations} first registrations, ${schedule.refreshes} refreshes; each device every ${schedule.periodMs} ms)`,
@@ -142,9 +145,8 @@ async function main(): Promise<number> {
       rate: args.rate,
       devices: schedule.devices,
       expires: args.expires,
-      // The schedule, then one RFC 3261 Timer F (32 s) for the last transactions, plus
-      // slack; a device still behind schedule then has its remaining REGISTERs lost.
-      timeoutSeconds: Math.ceil(args.duration + 32 + 13),
+      // After the deadline a transaction already started may take two Timer Fs (challenge, credentials).
+      killAfterSeconds: Math.ceil(deadlineSeconds + 2 * 32 + 15),
     });
     const stormEnd = loadAverage();
     const dropsAfter = udpReceiveBufferErrors();
@@ -154,7 +156,7 @@ async function main(): Promise<number> {
 
     const diagnostics: Record<string, number | string> = {
       sipp_exit: sipp.exitCode ?? 'signal',
-      sipp_stopped_at_deadline: sipp.stoppedAtDeadline ? 'yes' : 'no',
+      sipp_killed: sipp.killed ? 'yes' : 'no',
       sipp_watchdog_major: sipp.watchdogMajor,
       sipp_late_answers_ignored: sipp.lateAnswers,
       kamailio_error_lines: kamailioErrors.error,

@@ -42,7 +42,7 @@ export interface Figures {
     /** completed.rate / offered.rate */
     share: number;
   };
-  /** Offered minus completed = rejected + timed out + still open when SIPp was stopped + never sent. */
+  /** Offered minus completed = rejected + timed out + still open when SIPp ended (killed) + never sent (deadline). */
   lost: { transactions: number; rejected: number; timed_out: number; open_at_stop: number; not_sent: number };
   retransmissions: number;
   /** Response time of the whole REGISTER transaction (challenge + credentials), 200s only. */
@@ -179,7 +179,7 @@ export function formatText(f: Figures): string {
       `   (SIPp sent ${f.offered.sent} at ${f.offered.sent_rate.toFixed(1)}/s)`,
     `completed        ${f.completed.rate.toFixed(1)}/s   ${f.completed.transactions} answered 200 (${(f.completed.share * 100).toFixed(1)}% of offered)`,
     `lost             ${f.lost.transactions}   (rejected ${f.lost.rejected}, timed out (32 s per request) ${f.lost.timed_out}, ` +
-      `still open when SIPp was stopped ${f.lost.open_at_stop}, never sent ${f.lost.not_sent})`,
+      `still open at the end ${f.lost.open_at_stop}, never sent (devices behind schedule at the deadline) ${f.lost.not_sent})`,
     `retransmissions  ${f.retransmissions}`,
     `response time    p50 ${ms(f.response_ms.p50)}   p99 ${ms(f.response_ms.p99)}   max ${ms(f.response_ms.max)}   (${f.response_ms.samples} samples)`,
     `                 first registrations p50 ${ms(f.response_ms.first_registrations.p50)} p99 ${ms(f.response_ms.first_registrations.p99)} (${f.response_ms.first_registrations.samples})` +

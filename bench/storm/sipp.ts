@@ -43,15 +43,18 @@ export function plan(rate: number, durationSeconds: number, devices: number): Pl
   };
 }
 
-/** The -inf file: SEQUENTIAL, one line per device: user;password;transactions;period ms. */
-export function writeInjectionFile(file: string, devices: Device[], schedule: ReturnType<typeof plan>) {
+/**
+ * The -inf file: SEQUENTIAL, one line per device: user;password;transactions;period ms;
+ * deadline (Unix epoch ms after which the device starts no new transaction).
+ */
+export function writeInjectionFile(file: string, devices: Device[], schedule: ReturnType<typeof plan>, deadlineEpochMs: number) {
   const lines = ['SEQUENTIAL'];
   for (let i = 0; i < schedule.devices; i++) {
     const device = devices[i]!;
     if (/[;\s"]/.test(device.user) || /[;\s"]/.test(device.password)) {
       throw new SetupError('injection', `device ${device.user}: user and password must not contain ';', '"' or spaces`);
     }
-    lines.push(`${device.user};${device.password};${schedule.perDevice[i]};${schedule.periodMs}`);
+    lines.push(`${device.user};${device.password};${schedule.perDevice[i]};${schedule.periodMs};${Math.round(deadlineEpochMs)}`);
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
@@ -66,14 +69,17 @@ export interface SippRun {
   rate: number;
   devices: number;
   expires: number;
-  /** Seconds after which SIPp is stopped: transactions not finished by then count as lost. */
-  timeoutSeconds: number;
+  /**
+   * Seconds after which SIPp is killed if it is still running (the scenario's own
+   * deadline plus the longest a transaction can take should end it first).
+   */
+  killAfterSeconds: number;
 }
 
 export interface SippResult {
   exitCode: number | null;
-  /** True when SIPp had to be stopped at the deadline (devices still behind schedule). */
-  stoppedAtDeadline: boolean;
+  /** True when SIPp had to be killed (its last statistics row may then be up to 1 s old). */
+  killed: boolean;
   /** Counters from the -trace_stat file (cumulative, last row). */
   sent: number;
   ok: number;
@@ -152,7 +158,7 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     '-nostdin',
   ];
   let output = '';
-  let stoppedAtDeadline = false;
+  let killed = false;
   const exitCode = await new Promise<number | null>((resolveExit, reject) => {
     const child = spawn(run.sipp, args, { cwd: run.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
@@ -165,17 +171,14 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 : null)));
     const onParentExit = () => child.kill('SIGKILL');
     process.once('exit', onParentExit);
-    // SIPp's own -timeout only stops new calls and waits for the open ones (every device
-    // is one long call): at the deadline, two SIGUSR1 make it abort every open call and
-    // write its final statistics; SIGKILL if even that hangs.
+    // Safety net: the devices stop at the injection file's deadline and SIPp then ends by
+    // itself. (SIPp's -timeout and SIGUSR1 only stop new calls: every device is one call.)
     const timers: NodeJS.Timeout[] = [];
     timers.push(
       setTimeout(() => {
-        stoppedAtDeadline = true;
-        child.kill('SIGUSR1');
-        timers.push(setTimeout(() => child.kill('SIGUSR1'), 200));
-        timers.push(setTimeout(() => child.kill('SIGKILL'), 20_000));
-      }, run.timeoutSeconds * 1000),
+        killed = true;
+        child.kill('SIGKILL');
+      }, run.killAfterSeconds * 1000),
     );
     child.once('exit', () => {
       for (const timer of timers) clearTimeout(timer);
@@ -226,9 +229,10 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
 
   return {
     exitCode,
-    stoppedAtDeadline,
+    killed,
     sent,
-    ok: num(last, 'ok(C)'),
+    // The rtt file is written at every 200; the statistics row once a second.
+    ok: Math.max(num(last, 'ok(C)'), samples.length),
     rejected: num(last, 'rejected(C)'),
     timedout: num(last, 'timedout(C)'),
     retransmissions: num(last, 'Retransmissions(C)'),
