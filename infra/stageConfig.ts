@@ -20,6 +20,12 @@ const registrar = z
     expectedDevices: z.number().int().min(1),
     /** Their REGISTER refresh interval (the registrar's default expiry), seconds. */
     refreshSeconds: z.number().int().min(30).max(86_400),
+    /**
+     * How long Kamailio caches a device's credentials. Default: its CRED_CACHE_TTL (3600 s)
+     * when the stage has a registrarControl endpoint (the API tells Kamailio to forget changed
+     * credentials), else CRED_CACHE_TTL_NO_CONTROL (60 s): then nearly every REGISTER is a lookup.
+     */
+    credentialCacheSeconds: z.number().int().min(0).optional(),
     /** Rate limits = headroom x the steady request rate (reconnect storms); default 3. */
     headroom: z.number().min(1).max(100).optional(),
     /** Explicit per-route throttle for both registrar routes, instead of the computed one. */

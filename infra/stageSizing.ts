@@ -2,6 +2,17 @@ import { type EventCosts, readEventCosts, registrarLoad, type RegistrarLoad } fr
 import { type RegistrarRouteName, reservedConcurrencyFor, routeSizing, tableCapacity, type TableCapacity } from './registrarSizing.js';
 import type { StageConfig } from './stageConfig.js';
 
+/**
+ * Kamailio's credential cache TTLs (CRED_CACHE_TTL, CRED_CACHE_TTL_NO_CONTROL in
+ * registrar/kamailio/kamailio.cfg; test/infra/sizing.test.ts keeps them equal).
+ */
+export const KAMAILIO_CREDENTIAL_CACHE_SECONDS = { withControl: 3600, withoutControl: 60 } as const;
+
+/** The credential cache the stage's registrar runs with: with a control channel only can it cache for long. */
+export const credentialCacheSecondsOf = (stage: StageConfig): number =>
+  stage.registrar.credentialCacheSeconds ??
+  (stage.registrarControl ? KAMAILIO_CREDENTIAL_CACHE_SECONDS.withControl : KAMAILIO_CREDENTIAL_CACHE_SECONDS.withoutControl);
+
 /** AWS keeps this much of an account's Lambda concurrency unreserved; reservations beyond it fail at deploy. */
 export const UNRESERVED_CONCURRENCY_MINIMUM = 100;
 
@@ -25,7 +36,10 @@ export interface StageSizing {
  */
 export function stageSizing(stage: StageConfig, costs: EventCosts = readEventCosts()): StageSizing {
   const { registrar } = stage;
-  const load = registrarLoad({ devices: registrar.expectedDevices, refreshSeconds: registrar.refreshSeconds }, costs);
+  const load = registrarLoad(
+    { devices: registrar.expectedDevices, refreshSeconds: registrar.refreshSeconds, credentialCacheSeconds: credentialCacheSecondsOf(stage) },
+    costs,
+  );
   const computed = routeSizing(load, { headroom: registrar.headroom });
   const limits = (name: RegistrarRouteName): RegistrarRouteLimits => {
     const throttle = registrar.throttle ?? { rateLimit: computed[name].rateLimit, burstLimit: computed[name].burstLimit };
@@ -40,7 +54,7 @@ export function stageSizing(stage: StageConfig, costs: EventCosts = readEventCos
   if (reserved > available) {
     throw new Error(
       `Stage "${stage.stage}": the registrar functions would reserve ${reserved} concurrent executions ` +
-        `(${registrar.expectedDevices} devices, refresh ${registrar.refreshSeconds} s), but a Lambda concurrency limit of ` +
+        `(${registrar.expectedDevices} devices, refresh ${registrar.refreshSeconds} s, credential cache ${credentialCacheSecondsOf(stage)} s), but a Lambda concurrency limit of ` +
         `${stage.lambdaConcurrencyLimit} leaves only ${available} to reserve. Raise the account's quota and set ` +
         'lambdaConcurrencyLimit, or set registrar.reservedConcurrency (or registrar.throttle) in cdk.json.',
     );

@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readEventCosts, registrarLoad } from '../../infra/registrarLoad.js';
 import { routeSizing, sizingDefaults, tableCapacity } from '../../infra/registrarSizing.js';
 import { stageConfig } from '../../infra/stageConfig.js';
-import { stageSizing } from '../../infra/stageSizing.js';
+import { credentialCacheSecondsOf, KAMAILIO_CREDENTIAL_CACHE_SECONDS, stageSizing } from '../../infra/stageSizing.js';
 import { routes } from '../../shared/routes/index.js';
 import { tableDefinition } from '../../shared/table/definition.js';
 import { estimateCost, readPrices } from '../../scripts/cost/model.js';
+import { projectRoot } from '../../infra/routeFunction.js';
 import { functionOf } from './inspect.js';
 import { cdkJson, resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
 
@@ -77,7 +80,7 @@ describe('the stages as synthesized', () => {
 
   it('reserves concurrency for the registrar functions only', () => {
     const expected: Record<string, Record<string, number>> = {
-      dev: { getRegistrarCredentials: 20, postRegistrarWebhook: 20 },
+      dev: { getRegistrarCredentials: 22, postRegistrarWebhook: 20 },
       prod: { getRegistrarCredentials: 182, postRegistrarWebhook: 40 },
     };
     for (const [name, synth] of Object.entries(stages)) {
@@ -126,6 +129,27 @@ describe('the stages as synthesized', () => {
   });
 });
 
+describe('the credential cache the sizing assumes', () => {
+  it("is Kamailio's: CRED_CACHE_TTL with a control channel, CRED_CACHE_TTL_NO_CONTROL without", () => {
+    const cfg = readFileSync(path.join(projectRoot, 'registrar/kamailio/kamailio.cfg'), 'utf8');
+    const define = (name: string) => Number(new RegExp(`#!ifndef ${name}\\s*\\n#!define ${name} (\\d+)`).exec(cfg)?.[1]);
+    expect(KAMAILIO_CREDENTIAL_CACHE_SECONDS).toEqual({ withControl: define('CRED_CACHE_TTL'), withoutControl: define('CRED_CACHE_TTL_NO_CONTROL') });
+    const stages = cdkJson.context.stages;
+    expect(credentialCacheSecondsOf(stageConfig(stages, 'prod'))).toBe(3600);
+    expect(credentialCacheSecondsOf(stageConfig(stages, 'dev'))).toBe(60);
+    const explicit = { ...stages.dev, registrar: { ...(stages.dev!.registrar as object), credentialCacheSeconds: 600 } };
+    expect(credentialCacheSecondsOf(stageConfig({ qa: explicit }, 'qa'))).toBe(600);
+  });
+
+  it('sizes a stage without a control channel for a lookup on nearly every REGISTER', () => {
+    const prod = cdkJson.context.stages.prod!;
+    const { registrarControl: _control, ...withoutControl } = prod;
+    const sized = stageSizing(stageConfig({ qa: { ...withoutControl, lambdaConcurrencyLimit: 3000 } }, 'qa'), costs);
+    expect(sized.load.requestsPerSecond.credentials).toBeCloseTo(100_000 / 300 + 200_000 / 86_400, 6);
+    expect(() => stageSizing(stageConfig({ qa: withoutControl }, 'qa'), costs)).toThrow(/credential cache 60 s/);
+  });
+});
+
 describe('stage overrides and limits', () => {
   const base = cdkJson.context.stages.prod!;
   const sizingOf = (registrar: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -141,7 +165,7 @@ describe('stage overrides and limits', () => {
 
   it('refuses reservations the account cannot hold, naming the way out', () => {
     expect(() => sizingOf({ expectedDevices: 1_000_000 })).toThrow(
-      /Stage "qa": the registrar functions would reserve \d+ concurrent executions \(1000000 devices, refresh 300 s\), but a Lambda concurrency limit of 1000 leaves only 900 to reserve\. .*registrar\.reservedConcurrency/,
+      /Stage "qa": the registrar functions would reserve \d+ concurrent executions \(1000000 devices, refresh 300 s, credential cache 3600 s\), but a Lambda concurrency limit of 1000 leaves only 900 to reserve\. .*registrar\.reservedConcurrency/,
     );
     expect(sizingOf({ expectedDevices: 1_000_000 }, { lambdaConcurrencyLimit: 5000 }).routes.credentials.reservedConcurrency).toBe(1806);
     expect(sizingOf({ expectedDevices: 1_000_000, reservedConcurrency: false }).routes.credentials.throttle.rateLimit).toBe(903);

@@ -170,7 +170,10 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       if (needs.includes('pageTokens')) expected.push('PAGE_TOKEN_SECRET');
       if (needs.includes('registrarSecrets')) expected.push('REGISTRAR_SECRETS_ARN');
       if (needs.includes('retention')) expected.push('REGISTRATION_RETENTION_DAYS');
-      // Neither committed stage configures a registrar control endpoint.
+      // prod configures a registrar control endpoint (so Kamailio may cache credentials for an hour), dev none.
+      if (stage.registrarControl && (needs.includes('registrarControl') || needs.includes('registrarCache'))) {
+        expected.push('REGISTRAR_CONTROL_URL', 'REGISTRAR_CONTROL_TOKEN_ARN');
+      }
       expect(Object.keys(environment).sort(), route.operationId).toEqual(expected.sort());
       expect(environment.STAGE).toBe(stageName);
       if (needs.includes('sipDomain')) expect(environment.SIP_DOMAIN_SUFFIX).toBe(stage.sipDomainSuffix);
@@ -205,9 +208,10 @@ describe.each(devAndProd)('stage %s', (stageName) => {
   it('throttles the API from the stage config, registrar routes with their own limit sized from the expected devices', () => {
     const { template, json, stack } = synth();
     const { rateLimit, burstLimit } = cdkJson.context.stages[stageName]!.throttle as Record<string, number>;
-    // Literals on purpose (sizing.test.ts checks the formula): dev 1,000 devices (the floor), prod 100,000 at 300 s.
+    // Literals on purpose (sizing.test.ts checks the formula): dev 1,000 devices at 300 s without a
+    // control channel (credential cache 60 s), prod 100,000 at 300 s with one (cache 3600 s).
     const registrarLimits: Record<string, Record<string, { rateLimit: number; burstLimit: number }>> = {
-      dev: { credentials: { rateLimit: 10, burstLimit: 20 }, webhook: { rateLimit: 10, burstLimit: 20 } },
+      dev: { credentials: { rateLimit: 11, burstLimit: 22 }, webhook: { rateLimit: 10, burstLimit: 20 } },
       prod: { credentials: { rateLimit: 91, burstLimit: 182 }, webhook: { rateLimit: 20, burstLimit: 40 } },
     };
     const limitsOf = (key: string) => registrarLimits[stageName]![key.endsWith('credentials') ? 'credentials' : 'webhook']!;
