@@ -24,7 +24,7 @@ import { INSTALL_COMMAND, registrarTools, startKamailio, type RunningKamailio } 
 import { ApiClient, mapLimit, startApi, type RunningApi } from './storm/api.js';
 import { parseStormArgs, UsageError, type StormArgs } from './storm/args.js';
 import { SetupError } from './storm/errors.js';
-import { freeTcpPort, freeUdpPort } from './storm/ports.js';
+import { freePorts } from './storm/ports.js';
 import { figures, formatText } from './storm/report.js';
 import { plan, runSipp, writeInjectionFile, type Device } from './storm/sipp.js';
 import { cores, loadAverage, udpReceiveBufferErrors } from './storm/system.js';
@@ -68,12 +68,8 @@ async function main(): Promise<number> {
     if (tools.missing.length) throw new SetupError('tools', `missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
 
     // Ports: never assume one is free (3000, 5060, 8000 may be taken on this machine).
-    const controlPort = await freeTcpPort();
-    const apiPort = await freeTcpPort();
-    const dynamoPort = await freeTcpPort();
-    const sipPort = await freeUdpPort();
-    let sippPort = await freeUdpPort();
-    while (sippPort === sipPort) sippPort = await freeUdpPort();
+    const [controlPort, apiPort, dynamoPort] = (await freePorts(3, 'tcp')) as [number, number, number];
+    const [sipPort, sippPort] = (await freePorts(2, 'udp')) as [number, number];
 
     progress(`work directory ${workDir}${args.keep ? ' (kept)' : ''}`);
     progress(`starting the API (tsx local/start.ts) on 127.0.0.1:${apiPort}, DynamoDB Local on ${dynamoPort}`);
