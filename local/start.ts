@@ -39,9 +39,12 @@ async function main() {
 
   try {
     const requestedDynamoPort = Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000);
+    // DYNAMODB_LOCAL_IN_MEMORY=1: nothing persisted. DynamoDB Local's SQLite file store
+    // manages a few hundred writes/s here (an fsync each); benchmarks measure our code.
+    const inMemory = process.env.DYNAMODB_LOCAL_IN_MEMORY === '1';
     dynamo = await startDynamoDbLocal({
       port: (await portFree(requestedDynamoPort)) ? requestedDynamoPort : await freePort(),
-      dbPath: resolve(dataDir, 'dynamodb'),
+      ...(inMemory ? {} : { dbPath: resolve(dataDir, 'dynamodb') }),
     });
     const settings = loadLocalSettings(newId);
     Object.assign(process.env, localEnvironment(settings, dynamo.endpoint));
@@ -62,7 +65,7 @@ async function main() {
     const base = `http://${host}:${port}`;
     console.log(
       [
-        `DynamoDB Local  ${dynamo.endpoint}  (table ${process.env.TABLE_NAME} ${table}, data in ${resolve(dataDir, 'dynamodb')})`,
+        `DynamoDB Local  ${dynamo.endpoint}  (table ${process.env.TABLE_NAME} ${table}, ${inMemory ? 'in memory: nothing is kept' : `data in ${resolve(dataDir, 'dynamodb')}`})`,
         `API             ${base}/v1.0`,
         `Docs            ${base}/docs  (OpenAPI: ${base}/v1.0/openapi.json)`,
         `Customer        ${settings.customerId}`,

@@ -145,6 +145,16 @@ describe('npm start', () => {
     await expect(fetch(`http://127.0.0.1:${started.port}/v1.0/health`)).rejects.toThrow();
   }, 120_000);
 
+  it('with DYNAMODB_LOCAL_IN_MEMORY=1 keeps nothing on disk and says so', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sip-local-memory-'));
+    dirs.push(dataDir);
+    const started = await startLocal(dataDir, { LOCAL_ACCESS_KEY: 'k-memory', DYNAMODB_LOCAL_IN_MEMORY: '1' });
+    expect(started.output()).toContain('in memory: nothing is kept');
+    expect((await fetch(`http://127.0.0.1:${started.port}/v1.0/accesskeys?token=k-memory`)).status).toBe(200);
+    expect(readdirSync(dataDir)).not.toContain('dynamodb');
+    await stopAndCheckNoOrphan(started, 'SIGTERM');
+  }, 120_000);
+
   it('without java on PATH says exactly what to install and exits non-zero', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sip-local-nojava-'));
     dirs.push(dataDir);
