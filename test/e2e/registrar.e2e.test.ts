@@ -74,6 +74,9 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
   let lookupGate: Promise<void> = Promise.resolve();
   /** While true the proxy drops every connection, as an unreachable API would. */
   let apiDown = false;
+  /** While true the proxy holds every request without answering (a hanging API). */
+  let apiHangs = false;
+  const heldSockets: import('node:net').Socket[] = [];
   let refusedDeliveries = 0;
   const kamailioLog: string[] = [];
 
@@ -94,6 +97,12 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
         const asked = new URL(req.url, 'http://x').searchParams;
         lookups.push(`${asked.get('username')}@${asked.get('realm')}`);
         await lookupGate;
+      }
+      if (apiHangs) {
+        // As if the API were black-holed: the request is held, never answered.
+        if (req.url?.startsWith('/v1.0/registrar/webhook')) refusedDeliveries++;
+        heldSockets.push(req.socket);
+        return;
       }
       if (apiDown) {
         // As if the API were unreachable: the connection drops without an answer.
@@ -748,6 +757,36 @@ describe.skipIf(missing)('registrar end to end (Kamailio + SIPp + API)', () => {
       20_000,
     );
     expect(info.registrations.map((r) => r.device).sort()).toEqual(['desk phone', 'softphone while the API is down']);
+  });
+
+  it('never lets a SIP worker wait for a hanging API: refreshes keep their pace', async () => {
+    const ext = await newExtension();
+    const phones = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => device(ext.extension, ext.password, `steady phone ${i}`)));
+    for (const phone of phones) expect(await register(phone, 60)).toBe(200);
+    await waitFor(() => registrations(ext.id), (r) => r.registrations.length === 6);
+
+    apiHangs = true;
+    const refusedBefore = refusedDeliveries;
+    try {
+      // Six REGISTERs one after the other through two SIP workers. A worker that waited
+      // for the API after answering (a blocking webhook) would be stuck HTTP_TIMEOUT (3 s)
+      // after each: the third and fourth would wait for the first two, the fifth and
+      // sixth for those, about 6 s in all. Queued events cost nothing: well under 5 s
+      // even on a busy machine.
+      const started = Date.now();
+      for (const phone of phones) expect(await register(phone, 600)).toBe(200);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await waitFor(async () => refusedDeliveries, (n) => n > refusedBefore);
+    } finally {
+      apiHangs = false;
+      for (const socket of heldSockets.splice(0)) socket.destroy();
+    }
+    // The held batch times out, is retried, and lands.
+    await waitFor(
+      () => registrations(ext.id),
+      (r) => r.registrations.every((reg) => reg.expires > 60),
+      20_000,
+    );
   });
 
   it('converges after a Kamailio restart: devices re-register and the bindings of the old process end', async () => {
