@@ -101,11 +101,17 @@ const successfulCalls: Record<string, SuccessfulCall> = {
   getHealth: () => hit('GET', '/v1.0/health'),
   getOpenApiDocument: () => hit('GET', '/v1.0/openapi.json'),
 
+  getMe: ({ token }) => hit('GET', '/v1.0/me', { token, auth: 'query-accesskey' }),
+
   listAccessKeys: ({ token }) => hit('GET', '/v1.0/accesskeys?page_size=10', { token }),
   createAccessKey: ({ token }) => hit('POST', '/v1.0/accesskeys', { token, body: { name: 'contract', expire: 3600 } }),
   getAccessKey: async ({ token }) => {
     const created = await hit('POST', '/v1.0/accesskeys', { token, body: { name: 'to read' } });
     return hit('GET', `/v1.0/accesskeys/${created.body.id}`, { token, auth: 'bearer' });
+  },
+  updateAccessKey: async ({ token }) => {
+    const created = await hit('POST', '/v1.0/accesskeys', { token, body: { name: 'to rename' } });
+    return hit('PUT', `/v1.0/accesskeys/${created.body.id}`, { token, body: { name: 'renamed', detail: 'by contract' } });
   },
   deleteAccessKey: async ({ token }) => {
     const created = await hit('POST', '/v1.0/accesskeys', { token, body: { name: 'to delete' } });

@@ -83,11 +83,13 @@ describe('domains API', () => {
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'after', detail: 'kept', domain_name: created.body.domain_name });
     expect(renamed.body.tm_update).toMatch(TIMESTAMP);
-    // domain_name cannot be changed: it is ignored.
-    const ignored = await api.call('PUT', `/v1.0/domains/${created.body.id}`, {
+    // domain_name cannot be changed: a 400 that says so, and nothing changes.
+    const refused = await api.call('PUT', `/v1.0/domains/${created.body.id}`, {
       token,
       body: { detail: 'new detail', domain_name: 'other' },
     });
+    expect(expectEnvelope(refused, 400, 'INVALID_ARGUMENT', 'INVALID_BODY').message).toContain('domain_name cannot be changed');
+    const ignored = await api.call('PUT', `/v1.0/domains/${created.body.id}`, { token, body: { detail: 'new detail' } });
     expect(ignored.body).toMatchObject({ name: 'after', detail: 'new detail', domain_name: created.body.domain_name });
     expect((await api.call('GET', `/v1.0/domains/${created.body.id}`, { token })).body).toEqual(ignored.body);
 

@@ -6,7 +6,10 @@ import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 const api = useApi();
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/;
-/** The seed's newest example (direct-hash-regenerate); its older examples' user_id became customer_id. */
+/**
+ * The seed's newest example (direct-hash-regenerate; its older examples' user_id became
+ * customer_id) plus username and domain_name, which VoIPbin's current clients read.
+ */
 const EXTENSION_FIELDS = [
   'id',
   'customer_id',
@@ -14,6 +17,8 @@ const EXTENSION_FIELDS = [
   'detail',
   'domain_id',
   'extension',
+  'username',
+  'domain_name',
   'password',
   'direct_hash',
   'tm_create',
@@ -125,12 +130,11 @@ describe('the seed, replayed as written', () => {
 });
 
 describe('creating extensions', () => {
-  it('generates a strong password when none is given and ignores unknown fields', async () => {
+  it('generates a strong password when none is given; username must equal extension; unknown fields are 400', async () => {
     const { token } = await newCustomer();
     const domain = await newDomain(token);
     const created = await createExtension(token, { domain_id: domain.id, extension: '1001', username: '1001' });
-    expect(created).not.toHaveProperty('username');
-    expect(created).toMatchObject({ name: '', detail: '', extension: '1001' });
+    expect(created).toMatchObject({ name: '', detail: '', extension: '1001', username: '1001', domain_name: domain.realm });
     expect(created.password).toMatch(/^[A-Za-z0-9]{20,}$/);
     expect(created.password).toMatch(/[0-9]/);
     expect(created.password).toMatch(/[A-Za-z]/);
@@ -138,6 +142,18 @@ describe('creating extensions', () => {
     const other = await createExtension(token, { domain_id: domain.id, extension: '1002' });
     expect(other.password).not.toBe(created.password);
     expect(other.direct_hash).not.toBe(created.direct_hash);
+    // "" (what an SDK sends for a field it does not set) also means "generate one".
+    const blank = await createExtension(token, { domain_id: domain.id, extension: '1003', password: '', username: '' });
+    expect(blank.password).toMatch(/^[A-Za-z0-9]{20,}$/);
+
+    const post = (body: Record<string, unknown>) => api.call('POST', '/v1.0/extensions', { token, body });
+    const mismatch = expectEnvelope(await post({ domain_id: domain.id, extension: '1004', username: '1005' }), 400, 'INVALID_ARGUMENT');
+    expect(mismatch.message).toContain('username must equal extension');
+    const typo = expectEnvelope(await post({ domain_id: domain.id, extension: '1004', nmae: 'x' }), 400, 'INVALID_ARGUMENT', 'INVALID_BODY');
+    expect(typo.message).toContain('unknown field nmae');
+    // Neither refused request created anything.
+    const listed = await api.call('GET', `/v1.0/extensions?domain_id=${domain.id}`, { token });
+    expect(listed.body.result.map((e: { extension: string }) => e.extension).sort()).toEqual(['1001', '1002', '1003']);
   });
 
   it('validates extension and password with messages that say why', async () => {
@@ -150,7 +166,9 @@ describe('creating extensions', () => {
       expect(error.message, extension).toContain('extension');
     }
     expect(expectEnvelope(await post({ domain_id: domain.id }), 400, 'INVALID_ARGUMENT').message).toContain('extension');
-    expect(expectEnvelope(await post({ extension: '1' }), 400, 'INVALID_ARGUMENT').message).toContain('domain_id');
+    for (const domainId of ['', 'nope', 42, null]) {
+      expect(expectEnvelope(await post({ domain_id: domainId, extension: '1' }), 400, 'INVALID_ARGUMENT').message).toContain('domain_id');
+    }
     expect(expectEnvelope(await post({ domain_id: domain.id, extension: 1001 }), 400, 'INVALID_ARGUMENT').message).toContain(
       'extension',
     );
@@ -180,11 +198,11 @@ describe('creating extensions', () => {
     await createExtension(token, { domain_id: domain.id, extension: 'A.b-c_9', password: 'twelve12char' });
   });
 
-  it('answers 404 for an unknown, malformed or foreign domain_id', async () => {
+  it('answers 404 for an unknown or foreign domain_id (400 for a malformed one, above)', async () => {
     const alice = await newCustomer();
     const bob = await newCustomer();
     const bobsDomain = await newDomain(bob.token);
-    for (const domainId of [bobsDomain.id, '01890000-0000-7000-8000-000000000000', 'nope']) {
+    for (const domainId of [bobsDomain.id, '01890000-0000-7000-8000-000000000000']) {
       expectEnvelope(
         await api.call('POST', '/v1.0/extensions', { token: alice.token, body: { domain_id: domainId, extension: '100' } }),
         404,
@@ -292,11 +310,16 @@ describe('updating', () => {
     const emptied = await api.call('PUT', `/v1.0/extensions/${created.id}`, { token, body: { detail: '' } });
     expect(emptied.body).toMatchObject({ name: 'reception', detail: '', password: PASSWORD });
 
-    // A body without fields changes nothing but tm_update; extension/domain_id cannot change.
-    const nothing = await api.call('PUT', `/v1.0/extensions/${created.id}`, {
+    // extension/domain_id cannot change: naming them is a 400 that says so, and changes nothing.
+    const refused = await api.call('PUT', `/v1.0/extensions/${created.id}`, {
       token,
-      body: { extension: '999', domain_id: 'x' },
+      body: { name: 'not applied', extension: '999', domain_id: 'x' },
     });
+    const message = expectEnvelope(refused, 400, 'INVALID_ARGUMENT', 'INVALID_BODY').message;
+    expect(message).toContain('extension cannot be changed');
+    expect(message).toContain('domain_id cannot be changed');
+    // A body without fields, or with "" as the password, changes nothing but tm_update.
+    const nothing = await api.call('PUT', `/v1.0/extensions/${created.id}`, { token, body: { password: '' } });
     expect(nothing.status).toBe(200);
     expect(nothing.body).toMatchObject({ name: 'reception', detail: '', password: PASSWORD, extension: '400', domain_id: domain.id });
     expect((await api.call('GET', `/v1.0/extensions/${created.id}`, { token })).body).toEqual(nothing.body);

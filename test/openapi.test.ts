@@ -189,6 +189,7 @@ describe('OpenAPI document', () => {
     );
     expect(required).toMatchObject({
       createAccessKey: false,
+      updateAccessKey: false,
       updateDomain: false,
       updateExtension: false,
       createDomain: true,
@@ -209,6 +210,8 @@ describe('OpenAPI document', () => {
         'AccessKey',
         'AccessKeyWithToken',
         'AccessKeyCreate',
+        'AccessKeyUpdate',
+        'Me',
         'Domain',
         'DomainCreate',
         'DomainUpdate',
@@ -467,6 +470,7 @@ describe('contract check of api.call()', () => {
     customer_id: 'c',
     name: '',
     detail: '',
+    token_prefix: '',
     tm_expire: '',
     tm_create: '2024-01-01 00:00:00.000000',
     tm_update: '',

@@ -3,11 +3,13 @@ import { notFound, unauthenticated } from '../errors.js';
 import { formatTimestamp, newId, nowTimestamp } from '../ids.js';
 import * as store from '../store/accessKeys.js';
 import type { PageRequest } from '../store/queryPage.js';
-import { hashSecret, newAccessKeySecret } from './secrets.js';
+import { hashSecret, newAccessKeySecret, tokenPrefixOf } from './secrets.js';
 import type * as z from 'zod';
-import type { accessKey, accessKeyCreate } from '../schemas/accessKeys.js';
+import type { accessKey, accessKeyCreate, accessKeyUpdate } from '../schemas/accessKeys.js';
 
 export type AccessKeyInput = z.output<typeof accessKeyCreate>;
+
+export type AccessKeyChanges = z.output<typeof accessKeyUpdate>;
 
 export type AccessKeyView = z.output<typeof accessKey>;
 
@@ -16,6 +18,7 @@ export const toAccessKeyView = (record: store.AccessKeyRecord, tmDelete = ''): A
   customer_id: record.customer_id,
   name: record.name,
   detail: record.detail,
+  token_prefix: record.token_prefix ?? '',
   tm_expire: record.expire_at ? formatTimestamp(record.expire_at) : '',
   tm_create: record.tm_create,
   tm_update: record.tm_update,
@@ -29,6 +32,7 @@ export function newAccessKey(customerId: string, input: AccessKeyInput, secret =
     name: input.name ?? '',
     detail: input.detail ?? '',
     secret_hash: hashSecret(secret),
+    token_prefix: tokenPrefixOf(secret),
     expire_at: input.expire ? Date.now() + input.expire * 1000 : 0,
     tm_create: nowTimestamp(),
     tm_update: '',
@@ -50,6 +54,18 @@ export async function listAccessKeys(customerId: string, page: PageRequest) {
 
 export async function getAccessKey(customerId: string, accessKeyId: string) {
   const record = await store.getAccessKey(customerId, accessKeyId);
+  if (!record) throw accessKeyNotFound();
+  return toAccessKeyView(record);
+}
+
+/** Only the fields the body gives change; the secret and the expiry never do (and the secret is never shown again). */
+export async function updateAccessKey(customerId: string, accessKeyId: string, changes: AccessKeyChanges) {
+  const record = await store.updateAccessKey(
+    customerId,
+    accessKeyId,
+    { name: changes.name, detail: changes.detail },
+    nowTimestamp(),
+  );
   if (!record) throw accessKeyNotFound();
   return toAccessKeyView(record);
 }

@@ -5,7 +5,7 @@ import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import { readExtensionBindings } from '../store/bindings.js';
 import * as store from '../store/extensions.js';
 import type { PageRequest } from '../store/queryPage.js';
-import { domainNotFound, requireDomain } from './domains.js';
+import { domainNotFound, requireDomain, resolveDefaultDomain } from './domains.js';
 import { bindingRemovalForExtensionDelete } from './registrations.js';
 import type * as z from 'zod';
 import type { extension, extensionCreate, extensionUpdate } from '../schemas/extensions.js';
@@ -14,7 +14,11 @@ export type ExtensionInput = z.output<typeof extensionCreate>;
 
 export type ExtensionChanges = z.output<typeof extensionUpdate>;
 
-/** The seed's extension object, exactly as documented (customer_id replaces the seed's older user_id). */
+/**
+ * The seed's extension object (customer_id replaces the seed's older user_id) plus the
+ * fields VoIPbin's current clients read: username (= extension) and domain_name (the
+ * realm devices register to).
+ */
 export type ExtensionView = z.output<typeof extension>;
 
 export const toExtensionView = (record: store.ExtensionRecord, tmDelete = ''): ExtensionView => ({
@@ -24,6 +28,8 @@ export const toExtensionView = (record: store.ExtensionRecord, tmDelete = ''): E
   detail: record.detail,
   domain_id: record.domain_id,
   extension: record.extension,
+  username: record.extension,
+  domain_name: record.realm,
   password: record.password,
   direct_hash: record.direct_hash,
   tm_create: record.tm_create,
@@ -96,6 +102,7 @@ const invalidateCachedCredential = (record: { extension: string; realm: string }
 // Operations
 
 const DIRECT_HASH_ATTEMPTS = 5;
+const RACE_ATTEMPTS = 5;
 
 function checkPassword(password: string, extension: string) {
   const problem = passwordProblem(password, extension);
@@ -109,19 +116,23 @@ export interface CreateOptions {
 
 /**
  * Two round trips: a GetItem of the domain (the credential item's key needs the realm,
- * which only the domain item knows), then one transaction (see store.insertExtension).
- * The password is returned as given or generated; the registrar gets only its HA1s.
- * Then the registrar's cache forgets the AOR: it may hold a negative entry from a device
- * that tried the number before it existed.
+ * which only the domain item knows) or, without domain_id, of the default domain's name
+ * claim (a third, once, when the default domain is created), then one transaction (see
+ * store.insertExtension). The password is returned as given or generated (omitted or
+ * ""); the registrar gets only its HA1s. Then the registrar's cache forgets the AOR: it
+ * may hold a negative entry from a device that tried the number before it existed.
  */
 export async function createExtension(customerId: string, input: ExtensionInput, options: CreateOptions = {}) {
-  if (input.password !== undefined) checkPassword(input.password, input.extension);
-  const domain = await requireDomain(customerId, input.domain_id);
+  const given = input.password ? input.password : undefined;
+  if (given !== undefined) checkPassword(given, input.extension);
   const clock = options.clock ?? Date.now;
-  const password = input.password ?? generatePassword(input.extension);
-  const ha1 = computeHa1(input.extension, domain.realm, password);
+  const password = given ?? generatePassword(input.extension);
+  const useDefault = input.domain_id === undefined;
 
+  let hashAttempts = 0;
   for (let attempt = 1; ; attempt++) {
+    const domain = useDefault ? await resolveDefaultDomain(customerId) : await requireDomain(customerId, input.domain_id!);
+    const ha1 = computeHa1(input.extension, domain.realm, password);
     const now = clock();
     const record: store.ExtensionRecord = {
       id: newId(now),
@@ -141,7 +152,11 @@ export async function createExtension(customerId: string, input: ExtensionInput,
       await invalidateCachedCredential(record);
       return toExtensionView(record);
     }
-    if (outcome === 'domain-not-found') throw domainNotFound();
+    if (outcome === 'domain-not-found') {
+      // The default domain was deleted since it was read: make it again.
+      if (useDefault && attempt < RACE_ATTEMPTS) continue;
+      throw domainNotFound();
+    }
     if (outcome === 'extension-taken') {
       throw alreadyExists(
         'EXTENSION_ALREADY_EXISTS',
@@ -149,7 +164,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
       );
     }
     // direct-hash-taken: 48 random bits collided with another extension's; draw again.
-    if (attempt >= DIRECT_HASH_ATTEMPTS) throw contended();
+    if (++hashAttempts >= DIRECT_HASH_ATTEMPTS) throw contended();
   }
 }
 
@@ -176,7 +191,8 @@ export async function listExtensions(customerId: string, domainId: string | unde
 }
 
 /**
- * Only given fields change (VoIPbin blanks an omitted password; we do not).
+ * Only given fields change (VoIPbin blanks an omitted password; we do not), and a
+ * password of "" means unchanged too (VoIPbin's SDK sends "" for fields it does not set).
  * Without a password: one UpdateItem. With one: a GetItem (the password rule needs the
  * extension number, the credential item's key needs realm and number) and then one
  * transaction rewriting the password and the HA1s together, and then the registrar's
@@ -185,28 +201,27 @@ export async function listExtensions(customerId: string, domainId: string | unde
 export async function updateExtension(customerId: string, extensionId: string, changes: ExtensionChanges) {
   const tmUpdate = nowTimestamp();
   const fields = { name: changes.name, detail: changes.detail };
-  if (changes.password === undefined) {
+  const password = changes.password ? changes.password : undefined;
+  if (password === undefined) {
     const record = await store.updateExtensionFields(customerId, extensionId, fields, tmUpdate);
     if (!record) throw extensionNotFound();
     return toExtensionView(record);
   }
   const existing = await requireExtension(customerId, extensionId);
-  checkPassword(changes.password, existing.extension);
-  const ha1 = computeHa1(existing.extension, existing.realm, changes.password);
-  const ok = await store.updateExtensionWithPassword(existing, { ...fields, password: changes.password }, ha1, tmUpdate);
+  checkPassword(password, existing.extension);
+  const ha1 = computeHa1(existing.extension, existing.realm, password);
+  const ok = await store.updateExtensionWithPassword(existing, { ...fields, password }, ha1, tmUpdate);
   if (!ok) throw extensionNotFound();
   await invalidateCachedCredential(existing);
   const updated: store.ExtensionRecord = {
     ...existing,
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.detail !== undefined ? { detail: changes.detail } : {}),
-    password: changes.password,
+    password,
     tm_update: tmUpdate,
   };
   return toExtensionView(updated);
 }
-
-const RACE_ATTEMPTS = 5;
 
 /**
  * Replaces direct_hash; the old one resolves to nothing from the commit on. A GetItem

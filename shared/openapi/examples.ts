@@ -45,6 +45,8 @@ const extension = {
   detail: 'test domain creation',
   domain_id: DOMAIN_ID,
   extension: 'test12',
+  username: 'test12',
+  domain_name: REALM,
   password: '27a4d0f2-757c-11eb-bc8f-4f045857b89c',
   direct_hash: 'f7e8d9c0b1a2',
   tm_create: '2021-02-23 02:09:39.701458',
@@ -78,7 +80,38 @@ const regInfo = (extensionId: string, registrationId: string, device: string, co
   ],
 });
 
+const ACCESSKEY_ID = '2f1f8a8e-7b8d-4a3e-9a59-6a0c1b7c9d11';
+
+const accessKey = {
+  id: ACCESSKEY_ID,
+  customer_id: CUSTOMER_ID,
+  name: 'billing robot',
+  detail: 'used by the nightly export',
+  token_prefix: 'Xq3v9T',
+  tm_expire: '',
+  tm_create: '2021-02-18 12:30:00.000001',
+  tm_update: '2021-02-19 08:00:12.500000',
+  tm_delete: '',
+};
+
 export const operationExamples: Record<string, OperationExample> = {
+  getMe: {
+    response: {
+      id: CUSTOMER_ID,
+      name: 'acme corp',
+      tm_create: '2021-02-18 12:00:00.000001',
+      tm_update: '',
+      tm_delete: '',
+      accesskey: { id: ACCESSKEY_ID, name: 'billing robot', token_prefix: 'Xq3v9T', tm_expire: '' },
+      permissions: ['accesskeys:read', 'accesskeys:write', 'customer:read', 'domains:read', 'domains:write'],
+    },
+  },
+  updateAccessKey: {
+    params: { id: ACCESSKEY_ID },
+    request: { name: 'billing robot', detail: 'used by the nightly export' },
+    response: accessKey,
+  },
+
   listDomains: { response: { result: [domain], next_page_token: '' } },
   createDomain: {
     request: { domain_name: 'acme', name: 'test domain', detail: 'test domain creation' },
@@ -206,6 +239,7 @@ const registrarRefused: ErrorExample = ['UNAUTHENTICATED', 'INVALID_REGISTRAR_CR
  */
 export const errorExamples: Record<string, Partial<Record<number, ErrorExample>>> = {
   getAccessKey: { 404: accessKeyNotFound },
+  updateAccessKey: { 404: accessKeyNotFound },
   deleteAccessKey: { 404: accessKeyNotFound },
 
   createDomain: { 409: ['ALREADY_EXISTS', 'DOMAIN_NAME_TAKEN', 'domain_name "acme" is already in use; choose another.'] },

@@ -1,4 +1,4 @@
-import { accessKey, accessKeyCreate, accessKeyWithToken } from '../schemas/accessKeys.js';
+import { accessKey, accessKeyCreate, accessKeyUpdate, accessKeyWithToken } from '../schemas/accessKeys.js';
 import { idParams, listOf, pageQuery } from '../schemas/common.js';
 import { defineRoute } from './route.js';
 
@@ -41,6 +41,19 @@ export const accessKeyRoutes = {
     tag,
     params: idParams,
     responses: { 200: { description: 'The access key', schema: accessKey } },
+  }),
+  update: defineRoute({
+    operationId: 'updateAccessKey',
+    method: 'PUT',
+    path: '/v1.0/accesskeys/{id}',
+    handler: 'functions/accesskeys/update.ts',
+    auth: 'customer',
+    table: 'write',
+    summary: 'Rename an access key (name, detail); omitted fields keep their value; never returns the secret',
+    tag,
+    params: idParams,
+    body: accessKeyUpdate,
+    responses: { 200: { description: 'The updated access key (never its secret)', schema: accessKey } },
   }),
   delete: defineRoute({
     operationId: 'deleteAccessKey',

@@ -1,4 +1,5 @@
 import { accessKeyRoutes } from './accessKeys.js';
+import { customerRoutes } from './customers.js';
 import { domainRoutes } from './domains.js';
 import { extensionRoutes } from './extensions.js';
 import { docsRoutes } from './docs.js';
@@ -14,6 +15,7 @@ import type { AnyRoute } from './route.js';
  */
 export const routes: readonly AnyRoute[] = [
   ...Object.values(healthRoutes),
+  ...Object.values(customerRoutes),
   ...Object.values(accessKeyRoutes),
   ...Object.values(docsRoutes),
   ...Object.values(domainRoutes),
@@ -24,3 +26,18 @@ export const routes: readonly AnyRoute[] = [
 
 /** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */
 export const fallbackHandler = 'functions/fallback.ts';
+
+/**
+ * What an access key may do, from the table: "<area>:read" or "<area>:write" for every
+ * area (the route's tag) with customer routes. Every key of a customer has all of them.
+ */
+export const accessKeyPermissions: readonly string[] = [
+  ...new Set(
+    routes
+      .filter((route) => route.auth === 'customer')
+      .flatMap((route) => {
+        const area = route.tag.toLowerCase().replace(/[^a-z0-9]+/g, '');
+        return route.table === 'write' ? [`${area}:read`, `${area}:write`] : [`${area}:read`];
+      }),
+  ),
+].sort();

@@ -1,7 +1,16 @@
 import * as z from 'zod';
+import { strictBody } from './body.js';
 import { detailText, nameText, timestamp } from './common.js';
 
 export const DOMAIN_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Names of default domains (shared/domain/domains.ts, defaultDomainName): a customer id
+ * (a UUID), or `c-` and 32 hex characters for a customer id that is not a DNS label. No
+ * one can create a domain with such a name, so a customer's default name is always free
+ * for that customer.
+ */
+export const DEFAULT_DOMAIN_NAME_PATTERN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|c-[0-9a-f]{32})$/;
 
 export const domainName = z
   .string()
@@ -9,18 +18,25 @@ export const domainName = z
     DOMAIN_NAME_PATTERN,
     'domain_name must be a DNS label: 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen',
   )
+  .refine(
+    (value) => !DEFAULT_DOMAIN_NAME_PATTERN.test(value),
+    'domain_name in the form of a customer id is reserved for default domains; choose another',
+  )
   .describe('DNS label, unique across all customers; the realm is `<domain_name>.<SIP domain suffix>`');
 
-export const domainCreate = z.object({
+export const domainCreate = strictBody({
   domain_name: domainName,
   name: nameText.optional(),
   detail: detailText.optional(),
 }).meta({ id: 'DomainCreate' });
 
-export const domainUpdate = z.object({
-  name: nameText.optional().describe('omitted = unchanged'),
-  detail: detailText.optional().describe('omitted = unchanged'),
-}).meta({ id: 'DomainUpdate' });
+export const domainUpdate = strictBody(
+  {
+    name: nameText.optional().describe('omitted = unchanged'),
+    detail: detailText.optional().describe('omitted = unchanged'),
+  },
+  ['id', 'customer_id', 'domain_name', 'realm'],
+).meta({ id: 'DomainUpdate' });
 
 export const domain = z.object({
   id: z.string(),

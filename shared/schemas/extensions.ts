@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { UUID_PATTERN } from '../ids.js';
+import { strictBody } from './body.js';
 import { detailText, nameText, pageQuery, timestamp } from './common.js';
 
 export const EXTENSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
@@ -6,25 +8,46 @@ export const EXTENSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
 const password = z
   .string()
   .describe(
-    'at least 12 characters, printable ASCII, with letters and digits, not containing the extension; omitted on create = a strong one is generated',
+    'at least 12 characters, printable ASCII, with letters and digits, not containing the extension; omitted or "" on create = a strong one is generated',
   );
 
-export const extensionCreate = z.object({
+/** Fields of an extension a PUT may not change: naming one is a 400 "<field> cannot be changed". */
+const IMMUTABLE_EXTENSION_FIELDS = ['id', 'customer_id', 'domain_id', 'domain_name', 'extension', 'username', 'direct_hash'];
+
+export const extensionCreate = strictBody({
   name: nameText.optional(),
   detail: detailText.optional(),
-  domain_id: z.string().describe('id of one of your domains'),
+  domain_id: z
+    .string()
+    .regex(UUID_PATTERN, 'must be the id of one of your domains; omit domain_id to use your default domain')
+    .optional()
+    .describe('id of one of your domains; omitted = your default domain (created on first use)'),
   extension: z
     .string()
     .regex(EXTENSION_PATTERN, 'extension must be 1 to 32 letters, digits, ".", "-" or "_"')
     .describe('the SIP username, unique within the domain'),
+  username: z
+    .string()
+    .optional()
+    .describe('VoIPbin clients may send it; it must equal extension (or be "")'),
   password: password.optional(),
-}).meta({ id: 'ExtensionCreate' });
+})
+  .refine((body) => !body.username || body.username === body.extension, {
+    message: 'username must equal extension (the SIP user name is the extension number)',
+    path: ['username'],
+  })
+  .meta({ id: 'ExtensionCreate' });
 
-export const extensionUpdate = z.object({
-  name: nameText.optional().describe('omitted = unchanged'),
-  detail: detailText.optional().describe('omitted = unchanged'),
-  password: password.optional().describe('omitted = unchanged; a new one invalidates the old at once'),
-}).meta({ id: 'ExtensionUpdate' });
+export const extensionUpdate = strictBody(
+  {
+    name: nameText.optional().describe('omitted = unchanged'),
+    detail: detailText.optional().describe('omitted = unchanged'),
+    password: password
+      .optional()
+      .describe('omitted or "" = unchanged; a new one must meet the policy and invalidates the old at once'),
+  },
+  IMMUTABLE_EXTENSION_FIELDS,
+).meta({ id: 'ExtensionUpdate' });
 
 export const extensionListQuery = pageQuery.extend({
   domain_id: z
@@ -40,6 +63,8 @@ export const extension = z.object({
   detail: z.string(),
   domain_id: z.string(),
   extension: z.string().describe('the SIP username'),
+  username: z.string().describe('the SIP user name devices authenticate with; always equal to extension'),
+  domain_name: z.string().describe("the SIP domain (realm) devices register to: the domain's realm"),
   password: z.string().describe('the SIP digest password'),
   direct_hash: z.string().describe('12 hex characters; reach the extension at sip:direct.<hash>@<SIP domain>'),
   tm_create: timestamp,

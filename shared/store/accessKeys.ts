@@ -1,7 +1,9 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import { accessKeyHashKey, accessKeyKey, accessKeysPrefix } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
+import { setGivenFields } from './expressions.js';
 import { transactWrite } from './transactions.js';
 
 export interface AccessKeyRecord {
@@ -11,6 +13,8 @@ export interface AccessKeyRecord {
   detail: string;
   /** SHA-256 of the secret; the secret itself is never stored. */
   secret_hash: string;
+  /** The secret's first characters (shared/domain/secrets.ts, tokenPrefixOf); absent on keys made before it was kept. */
+  token_prefix?: string;
   /** Epoch ms, 0 = never expires. */
   expire_at: number;
   tm_create: string;
@@ -99,4 +103,28 @@ export async function deleteAccessKey(customerId: string, accessKeyId: string): 
     { Delete: { TableName: tableName(), Key: accessKeyHashKey(existing.secret_hash) } },
   ]);
   return result.ok ? existing : undefined;
+}
+
+/** name/detail only: one UpdateItem of the given fields. undefined = no such key. */
+export async function updateAccessKey(
+  customerId: string,
+  accessKeyId: string,
+  changes: { name?: string; detail?: string },
+  tmUpdate: string,
+): Promise<AccessKeyRecord | undefined> {
+  try {
+    const { Attributes } = await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: accessKeyKey(customerId, accessKeyId),
+        ...setGivenFields(changes, tmUpdate),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes ? recordOf(Attributes) : undefined;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
 }

@@ -8,6 +8,8 @@ export interface CustomerRecord {
   id: string;
   name: string;
   tm_create: string;
+  /** "" until changed (no route changes a customer yet). */
+  tm_update?: string;
 }
 
 /** The customer and its first access key appear together or not at all. */
@@ -28,5 +30,10 @@ export async function insertCustomerWithKey(customer: CustomerRecord, firstKey: 
 export async function getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
   const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: customerKey(customerId), ConsistentRead: true }));
   if (!Item) return undefined;
-  return { id: Item.id as string, name: Item.name as string, tm_create: Item.tm_create as string };
+  return {
+    id: Item.id as string,
+    name: Item.name as string,
+    tm_create: Item.tm_create as string,
+    tm_update: (Item.tm_update as string | undefined) ?? '',
+  };
 }

@@ -55,6 +55,7 @@ export async function insertDomain(record: DomainRecord): Promise<'ok' | 'name-t
           entity: 'domain-name',
           customer_id: record.customer_id,
           domain_id: record.id,
+          realm: record.realm,
         },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
@@ -63,6 +64,24 @@ export async function insertDomain(record: DomainRecord): Promise<'ok' | 'name-t
   if (result.ok) return 'ok';
   if (result.failedIndex === 1) return 'name-taken';
   throw new Error('domain id collided');
+}
+
+/** Who holds a domain_name: the DOMAINNAME# claim (realm absent on claims older than it). */
+export interface DomainNameClaim {
+  customer_id: string;
+  domain_id: string;
+  realm?: string;
+}
+
+/** ONE GetItem, strongly consistent: the claim of a domain_name, or undefined when free. */
+export async function getDomainNameClaim(domainName: string): Promise<DomainNameClaim | undefined> {
+  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: domainNameKey(domainName), ConsistentRead: true }));
+  if (!Item) return undefined;
+  return {
+    customer_id: Item.customer_id as string,
+    domain_id: Item.domain_id as string,
+    ...(typeof Item.realm === 'string' ? { realm: Item.realm } : {}),
+  };
 }
 
 export async function getDomain(customerId: string, domainId: string): Promise<DomainRecord | undefined> {

@@ -1,0 +1,8 @@
+import { getMe } from '../../shared/domain/customers.js';
+import { httpHandler } from '../../shared/http/handler.js';
+import { customerRoutes } from '../../shared/routes/customers.js';
+import { accessKeyPermissions } from '../../shared/routes/index.js';
+
+export const handler = httpHandler(customerRoutes.me, ({ auth, customerId }) =>
+  getMe(customerId, auth.kind === 'customer' ? auth.accessKeyId : '', accessKeyPermissions),
+);
