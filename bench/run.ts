@@ -8,6 +8,11 @@
  * 3. Warm request: a full handler invocation (middleware, auth, validation, GetItem,
  *    reply) vs the bare DynamoDB GetItem it wraps, against DynamoDB Local.
  * 4. The per-instance auth cache: GET with the cache vs with AUTH_CACHE_SECONDS=0.
+ *
+ * A measure whose ratio misses its target is taken again (BENCH_ATTEMPTS, default 3,
+ * attempts in all) and judged by the median of its attempts: one noisy moment on a
+ * shared machine does not fail the run, a real regression still does (it misses every
+ * time). Every attempt's ratio is printed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,7 @@ import { ensureTable } from '../shared/table/ensure.js';
 const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
+const ATTEMPTS = Math.max(1, Number(process.env.BENCH_ATTEMPTS ?? 3));
 
 /**
  * Targets, as ratios against the same-run baseline. `max`: the ratio must stay at or
@@ -37,15 +43,51 @@ const TARGETS = {
   authCacheGain: { min: 1.3 },
 } satisfies Record<string, { max?: number; min?: number }>;
 
-function verdict(name: string, ratio: number, target: { max?: number; min?: number }, unit: string, detail: string) {
-  const ok = (target.max === undefined || ratio <= target.max) && (target.min === undefined || ratio >= target.min);
-  const goal = target.max !== undefined ? `<= ${target.max}` : `>= ${target.min}`;
-  return [name, `${ratio.toFixed(2)}${unit}`, `${ok ? 'met' : 'MISSED'} (target ${goal})`, detail];
+type Target = { max?: number; min?: number };
+const meets = (ratio: number, target: Target) =>
+  (target.max === undefined || ratio <= target.max) && (target.min === undefined || ratio >= target.min);
+
+interface RowSpec {
+  name: string;
+  target: Target;
+  unit: string;
+}
+interface RowResult {
+  ratio: number;
+  detail: string;
 }
 
+/**
+ * Runs a group of measures taken together (they share their work) and repeats the whole
+ * group while one of its rows misses its target, up to ATTEMPTS times. Each row is judged
+ * by the median of its attempts.
+ */
+async function measured(rows: RowSpec[], run: () => Promise<RowResult[]>): Promise<string[][]> {
+  const attempts: RowResult[][] = [];
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    attempts.push(await run());
+    const verdicts = rows.map((row, i) => meets(median(attempts.map((a) => a[i]!.ratio)), row.target));
+    if (verdicts.every(Boolean)) break;
+    if (attempt + 1 < ATTEMPTS) {
+      const missed = rows.filter((_, i) => !verdicts[i]).map((r) => r.name);
+      console.error(`bench: ${missed.join('; ')}: missed on attempt ${attempt + 1}, measuring again`);
+    }
+  }
+  return rows.map((row, i) => {
+    const ratios = attempts.map((a) => a[i]!.ratio);
+    const ratio = median(ratios);
+    const goal = row.target.max !== undefined ? `<= ${row.target.max}` : `>= ${row.target.min}`;
+    const tries = ratios.length > 1 ? ` (median of ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
+    const last = attempts[attempts.length - 1]![i]!.detail;
+    return [row.name, `${ratio.toFixed(2)}${row.unit}`, `${meets(ratio, row.target) ? 'met' : 'MISSED'} (target ${goal})${tries}`, last];
+  });
+}
+
+/** The middle value; for an even count, the mean of the two middle ones. */
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -117,18 +159,30 @@ async function main() {
       'POST /v1.0/extensions': 'functions/extensions/create.ts',
       'POST /v1.0/registrar/webhook': 'functions/registrar/webhook.ts',
     };
-    const helloRuns = Array.from({ length: ROUNDS }, () => coldImport(hello));
     for (const [route, entry] of Object.entries(routeBundles)) {
       const out = join(dir, `${entry.replaceAll('/', '_')}.mjs`);
       await bundle(resolve(root, entry), out);
-      const runs: { ms: number; rssMb: number }[] = [];
-      for (let i = 0; i < ROUNDS; i++) runs.push(coldImport(out)); // interleaving would favour neither
-      const ms = median(runs.map((r) => r.ms));
-      const helloMs = median(helloRuns.map((r) => r.ms));
-      const rss = median(runs.map((r) => r.rssMb));
-      const helloRss = median(helloRuns.map((r) => r.rssMb));
-      rows.push(verdict(`cold import ${route}`, ms / helloMs, TARGETS.coldImport, 'x hello world', `${ms.toFixed(0)} ms vs ${helloMs.toFixed(1)} ms`));
-      rows.push(verdict(`RSS after import ${route}`, rss / helloRss, TARGETS.rss, 'x hello world', `${rss.toFixed(0)} MB vs ${helloRss.toFixed(0)} MB`));
+      rows.push(
+        ...(await measured(
+          [
+            { name: `cold import ${route}`, target: TARGETS.coldImport, unit: 'x hello world' },
+            { name: `RSS after import ${route}`, target: TARGETS.rss, unit: 'x hello world' },
+          ],
+          async () => {
+            const helloRuns = Array.from({ length: ROUNDS }, () => coldImport(hello));
+            const runs: { ms: number; rssMb: number }[] = [];
+            for (let i = 0; i < ROUNDS; i++) runs.push(coldImport(out)); // interleaving would favour neither
+            const ms = median(runs.map((r) => r.ms));
+            const helloMs = median(helloRuns.map((r) => r.ms));
+            const rss = median(runs.map((r) => r.rssMb));
+            const helloRss = median(helloRuns.map((r) => r.rssMb));
+            return [
+              { ratio: ms / helloMs, detail: `${ms.toFixed(0)} ms vs ${helloMs.toFixed(1)} ms` },
+              { ratio: rss / helloRss, detail: `${rss.toFixed(0)} MB vs ${helloRss.toFixed(0)} MB` },
+            ];
+          },
+        )),
+      );
     }
 
     // 3 + 4: warm requests against DynamoDB Local.
@@ -153,21 +207,34 @@ async function main() {
       const bare = () => db().send(new GetCommand({ TableName: 'bench', Key: accessKeyKey(customer.id, accessKey.id) }));
       await timeLoop(50, invoke);
       await timeLoop(50, bare);
-      // Alternate blocks so drift in machine load hits both sides alike.
-      const handlerTimes: number[] = [];
-      const bareTimes: number[] = [];
-      const uncachedTimes: number[] = [];
-      for (let block = 0; block < 4; block++) {
-        bareTimes.push(...(await timeLoop(REQUESTS / 4, bare)));
-        process.env.AUTH_CACHE_SECONDS = '30';
-        handlerTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
-        process.env.AUTH_CACHE_SECONDS = '0';
-        uncachedTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
-      }
       const p50 = (v: number[]) => median(v);
-      rows.push(verdict('warm GET accesskey p50 (handler vs bare GetItem)', p50(handlerTimes) / p50(bareTimes), TARGETS.warmP50, 'x', `${p50(handlerTimes).toFixed(2)} ms vs ${p50(bareTimes).toFixed(2)} ms`));
-      rows.push(verdict('warm GET accesskey p99 (handler vs bare GetItem)', percentile(handlerTimes, 0.99) / percentile(bareTimes, 0.99), TARGETS.warmP99, 'x', ''));
-      rows.push(verdict('auth cache off vs on, p50 (higher = cache saves more)', p50(uncachedTimes) / p50(handlerTimes), TARGETS.authCacheGain, 'x', 'one extra GetItem per request without it'));
+      rows.push(
+        ...(await measured(
+          [
+            { name: 'warm GET accesskey p50 (handler vs bare GetItem)', target: TARGETS.warmP50, unit: 'x' },
+            { name: 'warm GET accesskey p99 (handler vs bare GetItem)', target: TARGETS.warmP99, unit: 'x' },
+            { name: 'auth cache off vs on, p50 (higher = cache saves more)', target: TARGETS.authCacheGain, unit: 'x' },
+          ],
+          async () => {
+            // Alternate blocks so drift in machine load hits both sides alike.
+            const handlerTimes: number[] = [];
+            const bareTimes: number[] = [];
+            const uncachedTimes: number[] = [];
+            for (let block = 0; block < 4; block++) {
+              bareTimes.push(...(await timeLoop(REQUESTS / 4, bare)));
+              process.env.AUTH_CACHE_SECONDS = '30';
+              handlerTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
+              process.env.AUTH_CACHE_SECONDS = '0';
+              uncachedTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
+            }
+            return [
+              { ratio: p50(handlerTimes) / p50(bareTimes), detail: `${p50(handlerTimes).toFixed(2)} ms vs ${p50(bareTimes).toFixed(2)} ms` },
+              { ratio: percentile(handlerTimes, 0.99) / percentile(bareTimes, 0.99), detail: `${percentile(handlerTimes, 0.99).toFixed(2)} ms vs ${percentile(bareTimes, 0.99).toFixed(2)} ms` },
+              { ratio: p50(uncachedTimes) / p50(handlerTimes), detail: 'one extra GetItem per request without it' },
+            ];
+          },
+        )),
+      );
     } finally {
       await dynamo.stop();
     }
@@ -175,11 +242,14 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   const width = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(`\nbench (${ROUNDS} cold rounds, ${REQUESTS} warm requests per side; ratios are the result)\n`);
+  console.log(`\nbench (${ROUNDS} cold rounds, ${REQUESTS} warm requests per side, up to ${ATTEMPTS} attempts for a missed target; ratios are the result)\n`);
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i]!)).join('  '));
   const missed = rows.filter((r) => r[2]!.startsWith('MISSED'));
   console.log(missed.length ? `\n${missed.length} target(s) missed` : '\nall targets met');
   if (missed.length) process.exitCode = 1;
 }
 
+// The SDK warns at every client it creates that its releases after early January 2027 need
+// Node 22; this project supports Node 20.19+ (as npm start, which hides it too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 await main();

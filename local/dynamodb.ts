@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -36,6 +36,9 @@ export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
   return { jar: join(libDir, release, 'DynamoDBLocal.jar'), libraryPath: join(libDir, release, 'DynamoDBLocal_lib') };
 }
 
+/** Starts DynamoDB Local's own server bound to 127.0.0.1 (see startDynamoDbLocal). */
+const LOOPBACK_LAUNCHER = resolve(import.meta.dirname, 'DynamoDbLoopback.java');
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -49,7 +52,10 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts DynamoDB Local with telemetry off, bound to loopback. On Linux the JVM gets
+ * Starts DynamoDB Local with telemetry off, listening on 127.0.0.1 only: DynamoDB Local
+ * has no listen-address option (its Jetty binds every interface), so the JVM runs
+ * local/DynamoDbLoopback.java (Java's single-file source mode, no build step), which sets
+ * the connector's host to 127.0.0.1 before starting the same server. On Linux the JVM gets
  * PR_SET_PDEATHSIG (via setpriv), so it dies with its parent even if the parent is
  * SIGKILLed: no orphan java process.
  */
@@ -62,8 +68,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const javaArgs = [
     '-Xmx512m',
     `-Djava.library.path=${libraryPath}`,
-    '-jar',
+    '-cp',
     jar,
+    LOOPBACK_LAUNCHER,
     ...storage,
     '-port',
     String(port),

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const projectRoot = resolve(import.meta.dirname, '..');
-/** LOCAL_DATA_DIR lets tests run a second, throwaway local stack. */
+/** LOCAL_DATA_DIR: another data folder (relative to the project, or absolute): a second, throwaway local stack. */
 export const dataDir = resolve(projectRoot, process.env.LOCAL_DATA_DIR ?? '.data');
 
 /**
@@ -15,7 +15,7 @@ export interface LocalSettings {
   generatedAccessKey?: string;
   pageTokenSecret: string;
   registrarSecret: string;
-  /** Bearer token of Kamailio's control channel (npm run registrar, docs/registrar.md). */
+  /** Bearer token of Kamailio's control channel (npm start's registrar, npm run registrar; docs/registrar.md). */
   registrarControlToken: string;
 }
 
@@ -56,14 +56,8 @@ export function localEnvironment(settings: LocalSettings, dynamodbEndpoint: stri
     SIP_DOMAIN_SUFFIX: process.env.SIP_DOMAIN_SUFFIX ?? 'sip.local',
     PAGE_TOKEN_SECRET: settings.pageTokenSecret,
     REGISTRAR_SECRETS: process.env.REGISTRAR_SECRETS ?? settings.registrarSecret,
-    // Kamailio's control channel as `npm run registrar` serves it; REGISTRAR_CONTROL_URL=""
-    // turns forced unregistration at the registrar off (the API then only edits records).
-    REGISTRAR_CONTROL_URL: process.env.REGISTRAR_CONTROL_URL ?? localRegistrarControlUrl(),
+    // REGISTRAR_CONTROL_URL is npm start's to set: its own Kamailio's control channel, or
+    // none (records-only deletes); see local/start.ts.
     REGISTRAR_CONTROL_TOKEN: process.env.REGISTRAR_CONTROL_TOKEN ?? settings.registrarControlToken,
   };
-}
-
-/** Where `npm run registrar` serves the control channel (REGISTRAR_CONTROL_PORT, default 5071). */
-export function localRegistrarControlUrl(): string {
-  return `http://127.0.0.1:${Number(process.env.REGISTRAR_CONTROL_PORT ?? 5071)}/control`;
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 /** The registrar's Kamailio configuration (docs/registrar.md). */
@@ -64,6 +64,11 @@ export interface KamailioOptions {
   sharedMemoryMb?: number;
   privateMemoryMb?: number;
   kamailioPath?: string;
+  /**
+   * Linux: Kamailio gets PR_SET_PDEATHSIG=SIGTERM (via setpriv), so it shuts down (with
+   * its workers) when the process that started it dies, even by SIGKILL. npm start uses it.
+   */
+  dieWithParent?: boolean;
 }
 
 export interface RunningKamailio {
@@ -109,7 +114,11 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
     String(options.privateMemoryMb ?? 8),
     ...Object.entries(defines).flatMap(([name, value]) => ['-A', `${name}=${value}`]),
   ];
-  const child = spawn(kamailio, args, {
+  const setpriv = options.dieWithParent && existsSync('/usr/bin/setpriv');
+  const [command, commandArgs]: [string, string[]] = setpriv
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', kamailio, ...args]]
+    : [kamailio, args];
+  const child = spawn(command, commandArgs, {
     cwd: options.runDir,
     // Own process group: stop() signals Kamailio and every worker it forked.
     detached: true,

@@ -1,30 +1,28 @@
-import { resolve } from 'node:path';
 import { newId } from '../shared/ids.js';
-import { dataDir, loadLocalSettings } from '../local/settings.js';
-import { INSTALL_COMMAND, registrarTools, startKamailio, type RunningKamailio } from './kamailio.js';
+import { onLauncherGone } from '../local/launcher.js';
+import { PortBusyError, PortSettingError, freePortFor, portFree, portFromEnv } from '../local/ports.js';
+import { KAMAILIO_INSTALL_HINT, checkKamailio, registerHowTo, startLocalRegistrar } from '../local/registrar.js';
+import { loadLocalSettings } from '../local/settings.js';
+import { runningStack } from '../local/stack.js';
+import type { RunningKamailio } from './kamailio.js';
 
 /**
- * npm run registrar: Kamailio on udp 127.0.0.1:5060 in front of the API `npm start`
- * serves (API_URL, default http://127.0.0.1:3000), with the registrar secret and control
- * token kept in .data/local.json. Ctrl-C stops it. See docs/registrar.md.
+ * npm run registrar: Kamailio alone, in front of an API that runs elsewhere (npm start
+ * runs its own registrar when Kamailio is installed). The API is API_URL, else
+ * http://127.0.0.1:$PORT, else the one the local npm start recorded in stack.json, else
+ * http://127.0.0.1:3000. Secrets from the data folder's local.json. Ctrl-C, SIGTERM or
+ * the death of its launcher stops it. See docs/registrar.md.
  */
+function apiUrlFromEnv(): { url: string; from: string } {
+  const strip = (url: string) => url.replace(/\/+$/, '').replace(/\/v1\.0$/, '');
+  if (process.env.API_URL) return { url: strip(process.env.API_URL), from: 'API_URL' };
+  if (process.env.PORT) return { url: `http://127.0.0.1:${portFromEnv('PORT', 3000)}`, from: 'PORT' };
+  const stack = runningStack();
+  if (stack?.api) return { url: stack.api, from: 'the running npm start' };
+  return { url: 'http://127.0.0.1:3000', from: 'the default' };
+}
+
 async function main() {
-  const tools = registrarTools();
-  if (!tools.kamailio || tools.missing.some((m) => m.startsWith('kamailio'))) {
-    console.error(`npm run registrar needs Kamailio 5.6 with http_client, jansson and crypto; missing: ${tools.missing.join(', ')}.`);
-    console.error(`Install it with: ${INSTALL_COMMAND}`);
-    process.exit(1);
-  }
-
-  const settings = loadLocalSettings(newId);
-  const apiUrl = (process.env.API_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '').replace(/\/v1\.0$/, '');
-  const sipHost = process.env.REGISTRAR_SIP_HOST ?? '127.0.0.1';
-  const sipPort = Number(process.env.REGISTRAR_SIP_PORT ?? 5060);
-  const controlPort = Number(process.env.REGISTRAR_CONTROL_PORT ?? 5071);
-  // If npm start was given REGISTRAR_SECRETS, give the registrar one of them.
-  const secret = process.env.REGISTRAR_SECRET || process.env.REGISTRAR_SECRETS?.split(',')[0]?.trim() || settings.registrarSecret;
-  const controlToken = process.env.REGISTRAR_CONTROL_TOKEN || settings.registrarControlToken;
-
   let registrar: RunningKamailio | undefined;
   let stopping = false;
   const stop = async (code: number) => {
@@ -36,60 +34,60 @@ async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGHUP', () => void stop(0));
+  onLauncherGone(() => void stop(0));
 
-  const apiUp = await fetch(`${apiUrl}/v1.0/health`, { signal: AbortSignal.timeout(2_000) })
-    .then((r) => r.status < 500)
-    .catch(() => false);
-  if (!apiUp) {
-    console.warn(`No API answers at ${apiUrl} yet (start it with npm start): REGISTERs get 503 until it does.`);
-  }
-
-  const runDir = resolve(dataDir, 'kamailio');
   try {
-    registrar = await startKamailio({
-      apiUrl,
-      secret,
-      controlToken,
+    const kamailio = checkKamailio();
+    if (!kamailio.ok) {
+      console.error(`npm run registrar: ${kamailio.why}; install it with: ${KAMAILIO_INSTALL_HINT}`);
+      await stop(1);
+      return;
+    }
+    const settings = loadLocalSettings(newId);
+    const api = apiUrlFromEnv();
+    const sipHost = process.env.REGISTRAR_SIP_HOST || '127.0.0.1';
+    let sipPort = portFromEnv('REGISTRAR_SIP_PORT', 5060);
+    let controlPort = portFromEnv('REGISTRAR_CONTROL_PORT', 5071);
+    if (!(await portFree('udp', sipHost, sipPort))) throw new PortBusyError('REGISTRAR_SIP_PORT', sipPort, 'udp', sipHost);
+    if (!(await portFree('tcp', '127.0.0.1', controlPort))) throw new PortBusyError('REGISTRAR_CONTROL_PORT', controlPort, 'tcp', '127.0.0.1');
+    sipPort ||= await freePortFor('udp', sipHost);
+    controlPort ||= await freePortFor('tcp');
+
+    const apiUp = await fetch(`${api.url}/v1.0/health`, { signal: AbortSignal.timeout(2_000) })
+      .then((r) => r.status < 500)
+      .catch(() => false);
+    if (!apiUp) console.warn(`No API answers at ${api.url} (from ${api.from}) yet: REGISTERs get 503 until one does.`);
+
+    const started = await startLocalRegistrar({
+      kamailioPath: kamailio.path,
+      apiUrl: api.url,
+      settings,
       sipHost,
       sipPort,
       controlPort,
-      runDir,
-      defines: {
-        // Short enough to watch expiry by hand, long enough for real phones.
-        EXPIRES_MIN: Number(process.env.REGISTRAR_MIN_EXPIRES ?? 10),
-        EXPIRES_DEFAULT: Number(process.env.REGISTRAR_DEFAULT_EXPIRES ?? 300),
-        UL_TIMER_INTERVAL: Number(process.env.REGISTRAR_TIMER_INTERVAL ?? 5),
-        SIP_WORKERS: 4,
-      },
+      dieWithParent: true,
       onLog: (line) => console.log(line),
     });
-  } catch (error) {
-    console.error((error as Error).message);
-    if (/bind|Address already in use/i.test((error as Error).message)) {
-      console.error(
-        `Port ${sipPort} or ${controlPort} is taken: a packaged kamailio service? (sudo bash registrar/install.sh turns it off) ` +
-          'Or choose others with REGISTRAR_SIP_PORT / REGISTRAR_CONTROL_PORT.',
-      );
+    registrar = started.kamailio;
+    console.log(
+      [
+        `Registrar       sip:${sipHost}:${sipPort} (UDP), Kamailio pid ${registrar.pid}, runtime in ${started.runDir}`,
+        `API             ${api.url}/v1.0 (from ${api.from}: credentials and webhooks)`,
+        `Control         ${registrar.controlUrl} and ${registrar.rpcUrl} (Bearer token: registrarControlToken in local.json)`,
+        `                the API's REGISTRAR_CONTROL_URL must name ${registrar.controlUrl} for its DELETEs to unregister devices`,
+        ...registerHowTo(sipHost, sipPort),
+        'Ctrl-C stops Kamailio.',
+      ].join('\n'),
+    );
+    const code = await registrar.exited;
+    if (!stopping) {
+      console.error(`kamailio exited (${code})`);
+      await stop(code ?? 1);
     }
+  } catch (error) {
+    if (error instanceof PortBusyError || error instanceof PortSettingError) console.error(`npm run registrar: ${error.message}`);
+    else console.error(`npm run registrar: ${(error as Error).message}`);
     await stop(1);
-    return;
-  }
-
-  console.log(
-    [
-      `Registrar       sip:${sipHost}:${sipPort} (udp), Kamailio pid ${registrar.pid}, runtime in ${runDir}`,
-      `API             ${apiUrl}/v1.0 (credentials and webhooks)`,
-      `Control         ${registrar.controlUrl} and ${registrar.rpcUrl} (Bearer token in .data/local.json)`,
-      `Register        sipp ${sipHost}:${sipPort} -sf registrar/sipp/register.xml -m 1 -i 127.0.0.1 -p 5062 \\`,
-      `                  -s <extension> -au <extension> -ap '<password>' -key realm <realm> -key expires 60 \\`,
-      `                  -key ua 'SIPp' -key contact '<sip:<extension>@127.0.0.1:5062>' -trace_logs -log_file /tmp/register.log`,
-      'Ctrl-C stops Kamailio.',
-    ].join('\n'),
-  );
-  const code = await registrar.exited;
-  if (!stopping) {
-    console.error(`kamailio exited (${code})`);
-    await stop(code ?? 1);
   }
 }
 

@@ -10,9 +10,10 @@ shown only here).
 
   --name NAME       the customer's display name (required)
   --stage STAGE     a deployed stage from cdk.json (dev, prod, ...): the table is found in the
-                    stack outputs with your AWS credentials. Without it, the local DynamoDB
-                    is used: DYNAMODB_ENDPOINT (default http://127.0.0.1:8000, as npm start
-                    uses) and TABLE_NAME (default sip-registry-local).
+                    stack outputs with your AWS credentials. Without it, the local stack that
+                    npm start runs: its DynamoDB Local and table, as it recorded them in
+                    .data/stack.json (LOCAL_DATA_DIR for another data folder). DYNAMODB_ENDPOINT
+                    (with TABLE_NAME) names another local database explicitly.
   --region REGION   AWS region of the stage (default: AWS_REGION or your profile's region)
   -h, --help        this text
 `;
@@ -27,8 +28,24 @@ interface Target {
   endpoint?: string;
 }
 
-function localTarget(): Target {
-  process.env.DYNAMODB_ENDPOINT ||= 'http://127.0.0.1:8000';
+/**
+ * The local database: DYNAMODB_ENDPOINT when given, else the one the running npm start
+ * recorded in its data folder. Never a guessed port: 8000 may be somebody else's database.
+ */
+async function localTarget(): Promise<Target> {
+  if (!process.env.DYNAMODB_ENDPOINT) {
+    const { runningStack, stackFile } = await import('../local/stack.js');
+    const stack = runningStack();
+    if (!stack?.dynamodb || stack.state !== 'running') {
+      throw new Error(
+        `no local stack runs (${stackFile()} names no live npm start): start one with npm start ` +
+          '(LOCAL_DATA_DIR if it uses another data folder), or use --stage STAGE, or set DYNAMODB_ENDPOINT.',
+      );
+    }
+    process.env.DYNAMODB_ENDPOINT = stack.dynamodb.endpoint;
+    process.env.TABLE_NAME = stack.dynamodb.table;
+    process.env.AWS_REGION = stack.dynamodb.region;
+  }
   process.env.TABLE_NAME ||= 'sip-registry-local';
   process.env.AWS_REGION ||= 'us-east-1';
   return { stage: 'local', tableName: process.env.TABLE_NAME, endpoint: process.env.DYNAMODB_ENDPOINT };
@@ -75,7 +92,7 @@ async function createCustomerCommand(args: string[]): Promise<void> {
   });
   const name = values.name?.trim();
   if (!name) throw new UsageError('--name is required');
-  const target = values.stage ? await stageTarget(values.stage, values.region) : localTarget();
+  const target = values.stage ? await stageTarget(values.stage, values.region) : await localTarget();
   // Imported only now: the store reads TABLE_NAME / DYNAMODB_ENDPOINT / AWS_REGION set above.
   const { createCustomer } = await import('../shared/domain/customers.js');
   const where = target.endpoint ? `table ${target.tableName} at ${target.endpoint}` : `table ${target.tableName} (${target.stage})`;

@@ -65,6 +65,13 @@ async function postToRegistrar(body: Record<string, string>): Promise<ControlAns
   }
 }
 
+/** What a local user does about it (npm start runs the registrar itself when Kamailio is installed). */
+const LOCAL_HINT = () =>
+  config.stage === 'local'
+    ? ' Locally: npm start runs the registrar itself when Kamailio is installed (sudo bash registrar/install.sh,' +
+      ' then restart npm start); REGISTRAR_CONTROL_URL names a registrar that is not running.'
+    : '';
+
 const misconfiguration = (reason: ControlFailure) => reason === 'url_not_allowed' || reason === 'missing_token';
 
 /**
@@ -84,7 +91,7 @@ export async function dropRegistrarBindings(target: { aor: string; registrationI
   }
   if (answer.outcome === 'failed') {
     logger.warn('registrar control failed', { reason: answer.reason });
-    throw unavailable('REGISTRAR_UNAVAILABLE', 'The registrar could not be reached; nothing was changed. Retry later.');
+    throw unavailable('REGISTRAR_UNAVAILABLE', `The registrar could not be reached; nothing was changed. Retry later.${LOCAL_HINT()}`);
   }
   if (answer.status === 200 || answer.status === 204) return 'removed';
   if (answer.status === 404) return 'unknown-to-registrar';

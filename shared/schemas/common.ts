@@ -29,7 +29,8 @@ const pageSize = z
   .string()
   .regex(/^-?\d{1,15}$/, 'must be an integer (out-of-range values are clamped to 1..100)')
   .transform(Number)
-  .or(z.literal('').transform(() => undefined));
+  .or(z.literal('').transform(() => undefined))
+  .meta({ type: 'integer', minimum: 1, maximum: 100, default: 100 });
 
 export const pageQuery = z.object({
   page_size: pageSize.optional().describe('1..100, default 100; out-of-range values are clamped'),
