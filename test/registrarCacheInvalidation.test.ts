@@ -156,6 +156,31 @@ describe('the API tells the registrar to forget cached credentials, after the ch
     ]);
   });
 
+  it('the default domain (no domain_id): create, a PUT with password "" and delete name the AOR in its realm', async () => {
+    const { token, customerId } = await newCustomer();
+    useStandIn();
+    const username = `u${hex(4)}`;
+    const created = await api.call('POST', '/v1.0/extensions', { token, body: { extension: username, password: PASSWORD } });
+    expect(created.status, created.text).toBe(200);
+    const realm = created.body.domain_name as string;
+    expect(realm).toBe(`${customerId}.sip.test`);
+    const aor = `${username}@${realm}`;
+    expect(registrar.calls).toEqual([
+      { authorized: true, body: invalidateAor(aor), seen: { status: 200, ha1: ha1Of(username, realm, PASSWORD) } },
+    ]);
+    registrar.calls.length = 0;
+    // What VoIPbin's SDK sends for a rename: "" for the password it does not set. Not a credential change.
+    const renamed = await api.call('PUT', `/v1.0/extensions/${created.body.id}`, {
+      token,
+      body: { name: 'front desk', detail: '', password: '' },
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(registrar.calls).toEqual([]);
+    const deleted = await api.call('DELETE', `/v1.0/extensions/${created.body.id}`, { token });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(registrar.calls[0]).toEqual({ authorized: true, body: invalidateAor(aor), seen: { status: 404 } });
+  });
+
   it('a refused create (number taken) sends nothing', async () => {
     const { token } = await newCustomer();
     const domain = await newDomain(token);

@@ -25,12 +25,15 @@ export const extensionRoutes = {
     handler: 'functions/extensions/create.ts',
     auth: 'customer',
     table: 'write',
-    needs: ['registrarCache'], // invalidates the registrar's cached credential
-    summary: 'Create an extension in one of your domains; 409 when the number exists there',
+    // sipDomain: the default domain's realm, when it is created on first use;
+    // registrarCache: invalidates the registrar's cached credential.
+    needs: ['sipDomain', 'registrarCache'],
+    summary: 'Create an extension in one of your domains (default: your default domain); 409 when the number exists there',
     tag,
     body: extensionCreate,
     responses: { 200: { description: 'The new extension, with its password', schema: extension } },
-    errors: [404, 409], // 404: domain_id names no domain of the caller's; 409 ALREADY_EXISTS: the number is taken
+    // 404: domain_id names no domain of the caller's; 409 ALREADY_EXISTS: the number is taken
+    errors: [404, 409],
   }),
   get: defineRoute({
     operationId: 'getExtension',
