@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createCustomer } from '../shared/domain/customers.js';
+import { defaultDomainName } from '../shared/domain/domains.js';
 import { findSipCredential } from '../shared/store/extensions.js';
 import { expectEnvelope, newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
 
@@ -258,6 +260,21 @@ describe('the default domain', () => {
     // Bob's default domain is still his to create.
     const bobs = ok(await api.call('POST', '/v1.0/extensions', { token: bob.token, body: { extension: '1' } }));
     expect(bobs.domain_name).toBe(`${bob.customerId}.sip.test`);
+  });
+
+  it('a customer id that is not a reserved name (an operator chose "acme-…") maps to a reserved c-<hash> name', async () => {
+    const customerId = `acme-${randomBytes(4).toString('hex')}`;
+    const { accessKey } = await createCustomer('operator-named', { customerId });
+    const name = defaultDomainName(customerId);
+    expect(name).toMatch(/^c-[0-9a-f]{32}$/);
+    // Nobody can take it first: names of that form are reserved too.
+    const other = await newCustomer();
+    const squat = await api.call('POST', '/v1.0/domains', { token: other.token, body: { domain_name: name } });
+    expect(expectEnvelope(squat, 400, 'INVALID_ARGUMENT', 'INVALID_BODY').message).toContain('reserved');
+    const created = ok(await api.call('POST', '/v1.0/extensions', { token: accessKey.token, body: { extension: '10' } }));
+    expect(created.domain_name).toBe(`${name}.sip.test`);
+    // The customer's own ids stay unchanged everywhere else.
+    expect(created.customer_id).toBe(customerId);
   });
 
   it('domain_id: unknown or another customer\'s is 404, empty or malformed is 400; nothing is created', async () => {

@@ -6,7 +6,7 @@ import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import * as store from '../store/domains.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
-import { DOMAIN_NAME_PATTERN, type domain, type domainCreate } from '../schemas/domains.js';
+import { DEFAULT_DOMAIN_NAME_PATTERN, type domain, type domainCreate } from '../schemas/domains.js';
 
 export type DomainInput = z.output<typeof domainCreate>;
 
@@ -98,11 +98,11 @@ export async function deleteDomain(customerId: string, domainId: string) {
  * `{customer-id}.registrar…`): stable, DNS-safe (a lowercase UUID is a 36-character DNS
  * label) and unique, because POST /v1.0/domains refuses names of this form
  * (DEFAULT_DOMAIN_NAME_PATTERN). A customer id that is not a DNS label (an operator's
- * choice) maps to `c-` + 32 hex characters of its SHA-256.
+ * choice, e.g. `acme`) maps to `c-` + 32 hex characters of its SHA-256, also reserved:
+ * a customer's default name is never one anybody could have claimed.
  */
 export function defaultDomainName(customerId: string): string {
-  const lower = customerId.toLowerCase();
-  if (DOMAIN_NAME_PATTERN.test(lower) && lower === customerId) return lower;
+  if (DEFAULT_DOMAIN_NAME_PATTERN.test(customerId)) return customerId;
   return `c-${createHash('sha256').update(customerId).digest('hex').slice(0, 32)}`;
 }
 
