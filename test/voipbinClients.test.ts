@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createCustomer } from '../shared/domain/customers.js';
+import { addAccessKeyWithSecret, createCustomer } from '../shared/domain/customers.js';
 import { defaultDomainName } from '../shared/domain/domains.js';
+import { tokenPrefixOf } from '../shared/domain/secrets.js';
 import { findSipCredential } from '../shared/store/extensions.js';
 import { expectEnvelope, newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
 
@@ -320,6 +321,24 @@ describe('GET /v1.0/me', () => {
       'UNAUTHENTICATED',
       'AMBIGUOUS_ACCESS_KEY',
     );
+  });
+});
+
+describe('token_prefix', () => {
+  it('is at most 6 characters and at most a quarter of the key', () => {
+    expect(tokenPrefixOf('k')).toBe('');
+    expect(tokenPrefixOf('abcdefghijklmnop')).toBe('abcd');
+    const generated = randomBytes(32).toString('base64url');
+    expect(tokenPrefixOf(generated)).toBe(generated.slice(0, 6));
+  });
+
+  it('a key chosen by the operator (LOCAL_ACCESS_KEY=k) shows no prefix', async () => {
+    const { customerId } = await newCustomer();
+    const secret = `k${randomBytes(1).toString('hex')}`;
+    const key = await addAccessKeyWithSecret(customerId, 'short', secret);
+    expect(key.token_prefix).toBe('');
+    const me = ok(await api.call('GET', '/v1.0/me', { token: secret }));
+    expect(me.accesskey).toMatchObject({ id: key.id, token_prefix: '' });
   });
 });
 
