@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../local/dynamodb.js';
+import { freePortFor } from '../local/ports.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -25,6 +26,9 @@ async function startLocal(dataDir: string, env: Record<string, string> = {}, via
       LOG_LEVEL: 'SILENT',
       PORT: String(port),
       DYNAMODB_LOCAL_PORT: String(dynamoPort),
+      // npm start also runs Kamailio when it is installed: never on the default ports.
+      REGISTRAR_SIP_PORT: String(await freePortFor('udp')),
+      REGISTRAR_CONTROL_PORT: String(await freePortFor('tcp')),
       LOCAL_DATA_DIR: dataDir,
       TABLE_NAME: 'sip-registry-local',
       DYNAMODB_ENDPOINT: '',
