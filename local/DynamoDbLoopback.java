@@ -4,9 +4,10 @@ import java.lang.reflect.Field;
  * DynamoDB Local bound to 127.0.0.1. DynamoDB Local has no listen-address option: its
  * Jetty server listens on every interface. This builds the same server from the same
  * command line (ServerRunner.createServerFromCommandLineArgs), sets the host of its
- * connectors to 127.0.0.1, then starts it. Run in Java's single-file source mode
- * (java -cp DynamoDBLocal.jar DynamoDbLoopback.java -port N ...): no build step; the
- * compiler module ships with the JRE. Reflection only, so it compiles against java.base.
+ * connectors to 127.0.0.1, then starts it. local/dynamodb.ts compiles it once with the
+ * JRE's own compiler module (java -m jdk.compiler/com.sun.tools.javac.Main) into
+ * node_modules/.cache, or runs it in Java's single-file source mode. Reflection only, so
+ * it compiles against java.base alone.
  */
 public class DynamoDbLoopback {
   public static void main(String[] args) throws Exception {

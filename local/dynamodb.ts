@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -39,6 +40,34 @@ export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
 /** Starts DynamoDB Local's own server bound to 127.0.0.1 (see startDynamoDbLocal). */
 const LOOPBACK_LAUNCHER = resolve(import.meta.dirname, 'DynamoDbLoopback.java');
 
+/**
+ * The launcher, compiled once into node_modules/.cache (javac from the JRE's own
+ * jdk.compiler module: no JDK needed): saves the source mode's ~1 s compile at every
+ * start. Returns the class path entry and the class name, or the source file when it
+ * cannot compile (source mode then says why).
+ */
+function loopbackLauncher(jar: string): { classPath: string[]; main: string } {
+  const source = readFileSync(LOOPBACK_LAUNCHER);
+  const key = createHash('sha256').update(source).update(jar).digest('hex').slice(0, 16);
+  const cacheDir = resolve(import.meta.dirname, '..', 'node_modules', '.cache', 'sip-registry', `dynamodb-loopback-${key}`);
+  if (!existsSync(join(cacheDir, 'DynamoDbLoopback.class'))) {
+    const building = `${cacheDir}.${process.pid}`;
+    const compiled = spawnSync('java', ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', building, '-cp', jar, LOOPBACK_LAUNCHER], {
+      stdio: 'ignore',
+      timeout: 60_000,
+    });
+    try {
+      if (compiled.status === 0) renameSync(building, cacheDir);
+    } catch {
+      // another process put it there first
+    }
+    rmSync(building, { recursive: true, force: true });
+  }
+  return existsSync(join(cacheDir, 'DynamoDbLoopback.class'))
+    ? { classPath: [cacheDir], main: 'DynamoDbLoopback' }
+    : { classPath: [], main: LOOPBACK_LAUNCHER };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -54,8 +83,9 @@ export async function freePort(): Promise<number> {
 /**
  * Starts DynamoDB Local with telemetry off, listening on 127.0.0.1 only: DynamoDB Local
  * has no listen-address option (its Jetty binds every interface), so the JVM runs
- * local/DynamoDbLoopback.java (Java's single-file source mode, no build step), which sets
- * the connector's host to 127.0.0.1 before starting the same server. On Linux the JVM gets
+ * local/DynamoDbLoopback.java (compiled once by the JRE's own javac module, see
+ * loopbackLauncher), which sets the connector's host to 127.0.0.1 before starting the
+ * same server. On Linux the JVM gets
  * PR_SET_PDEATHSIG (via setpriv), so it dies with its parent even if the parent is
  * SIGKILLed: no orphan java process.
  */
@@ -63,14 +93,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) throw new JavaMissingError();
   const port = options.port || (await freePort());
   const { jar, libraryPath } = dynamoDbLocalJar();
+  const launcher = loopbackLauncher(jar);
   const storage = options.dbPath ? ['-sharedDb', '-dbPath', options.dbPath] : ['-sharedDb', '-inMemory'];
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   const javaArgs = [
     '-Xmx512m',
     `-Djava.library.path=${libraryPath}`,
     '-cp',
-    jar,
-    LOOPBACK_LAUNCHER,
+    [jar, ...launcher.classPath].join(':'),
+    launcher.main,
     ...storage,
     '-port',
     String(port),
