@@ -12,6 +12,8 @@ export interface RunningApi {
   registrarSecret: string;
   registrarControlToken: string;
   pid: number;
+  /** What DynamoDB Local really did, from the API's start-up lines. */
+  dynamodb: 'memory' | 'disk' | 'unknown';
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,11 @@ export interface ApiOptions {
   controlPort: number;
   /** The API's stdout and stderr go here (its access log is one JSON line per request). */
   logFile: string;
+  /**
+   * DynamoDB Local keeps nothing on disk (DYNAMODB_LOCAL_IN_MEMORY=1): its SQLite file
+   * store syncs every write and manages a few hundred writes/s on this machine.
+   */
+  inMemory: boolean;
 }
 
 /**
@@ -37,7 +44,10 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   // Whatever the caller's shell has must not leak into the bench's API (local/settings.ts
   // reads these with `??`: an empty string would count, so they are removed, not blanked).
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['REGISTRAR_SECRETS', 'REGISTRAR_CONTROL_TOKEN', 'LOCAL_ACCESS_KEY', 'TABLE_NAME', 'DYNAMODB_ENDPOINT']) delete env[name];
+  for (const name of ['REGISTRAR_SECRETS', 'REGISTRAR_CONTROL_TOKEN', 'LOCAL_ACCESS_KEY', 'TABLE_NAME', 'DYNAMODB_ENDPOINT', 'DYNAMODB_LOCAL_IN_MEMORY']) {
+    delete env[name];
+  }
+  if (options.inMemory) env.DYNAMODB_LOCAL_IN_MEMORY = '1';
   const child: ChildProcess = spawn(tsx, [resolve(root, 'local', 'start.ts')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,6 +115,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
           registrarSecret: settings.registrarSecret,
           registrarControlToken: settings.registrarControlToken,
           pid: child.pid!,
+          dynamodb: /^DynamoDB Local .*in memory/m.test(output) ? 'memory' : /^DynamoDB Local .*data in /m.test(output) ? 'disk' : 'unknown',
           stop: async () => {
             process.removeListener('exit', onParentExit);
             await stop();

@@ -1,4 +1,4 @@
-import type { Plan, SippResult } from './sipp.js';
+import type { Plan, Sample, SippResult } from './sipp.js';
 
 /** The issue's target: 300 REGISTER/s sustained for 60 s, 0 lost, p99 < 500 ms, every device visible. */
 export const TARGET = {
@@ -21,8 +21,26 @@ export interface Percentiles {
   samples: number;
 }
 
+/** warm's phase 1 (not measured): every device registered once, then showed in the API. */
+export interface Warmup {
+  devices: number;
+  rate: number;
+  /** Registrations answered 200. */
+  ok: number;
+  /** Seconds SIPp ran. */
+  seconds: number;
+  api_registered: number;
+  api_waited_ms: number;
+}
+
 export interface Figures {
+  /** warm: an established population refreshing, new devices registering; burst: everyone registers anew at the start. */
+  scenario: 'warm' | 'burst';
+  /** DynamoDB Local of the API: in memory or its file store (as the API reported it). */
+  dynamodb: string;
   target: { rate: number; duration_s: number; devices: number };
+  /** warm only. */
+  warmup?: Warmup;
   offered: {
     /** Transactions on the schedule: rate x duration (first registrations + refreshes). */
     transactions: number;
@@ -53,9 +71,8 @@ export interface Figures {
     samples: number;
     source: string;
     /**
-     * The same split by kind: a transaction that started within the schedule's first
-     * period (devices / rate) is a device's first registration (a credential cache miss
-     * for a caching registrar), any later one a refresh.
+     * The same split by kind (SIPp's rtd name): a device's first registration (no binding
+     * yet: a credential cache miss for a caching registrar) or a refresh of its binding.
      */
     first_registrations: Percentiles;
     refreshes: Percentiles;
@@ -76,6 +93,9 @@ export function percentile(sorted: number[], p: number): number | null {
 }
 
 export function figures(input: {
+  scenario: 'warm' | 'burst';
+  dynamodb: string;
+  warmup?: Warmup;
   rate: number;
   duration: number;
   devices: number;
@@ -90,7 +110,7 @@ export function figures(input: {
   const rtts = sipp.samples.map((s) => s.rtt).sort((a, b) => a - b);
   const firstSentAt = sipp.samples.length ? Math.min(...sipp.samples.map((s) => s.at - s.rtt)) : 0;
   const startOf = (s: { at: number; rtt: number }) => s.at - s.rtt - firstSentAt;
-  const percentiles = (samples: { at: number; rtt: number }[]): Percentiles => {
+  const percentiles = (samples: Sample[]): Percentiles => {
     const sorted = samples.map((s) => s.rtt).sort((a, b) => a - b);
     return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), samples: sorted.length };
   };
@@ -118,6 +138,9 @@ export function figures(input: {
   const p50 = percentile(rtts, 0.5);
   const p99 = percentile(rtts, 0.99);
   const share = offeredRate > 0 ? completedRate / offeredRate : 0;
+  // SIPp's send rate over the schedule: warm devices wait for their start time (SIPp creates their calls ahead).
+  const leadSeconds = schedule.startAtMs !== undefined ? Math.max(0, (schedule.startAtMs - sipp.startedAtMs) / 1000) : 0;
+  const sendingSeconds = sipp.sendingSeconds - leadSeconds;
 
   const missed: string[] = [];
   if (share < TARGET.completedShare) {
@@ -128,14 +151,17 @@ export function figures(input: {
   if (!input.api.allVisible) missed.push(`${input.api.registered}/${input.api.expected} devices registered in the API after ${input.api.waitedMs} ms`);
 
   return {
+    scenario: input.scenario,
+    dynamodb: input.dynamodb,
     target: { rate: input.rate, duration_s: input.duration, devices: input.devices },
+    ...(input.warmup ? { warmup: input.warmup } : {}),
     offered: {
       transactions: schedule.transactions,
       first_registrations: schedule.firstRegistrations,
       refreshes: schedule.refreshes,
       rate: round(offeredRate),
       sent: sipp.sent,
-      sent_rate: round(sipp.sendingSeconds > 0 ? sipp.sent / sipp.sendingSeconds : 0),
+      sent_rate: round(sendingSeconds > 0 ? sipp.sent / sendingSeconds : 0),
     },
     completed: { transactions: sipp.ok, rate: round(completedRate), share: round(share, 4) },
     lost: {
@@ -151,9 +177,9 @@ export function figures(input: {
       p99,
       max: rtts.at(-1) ?? null,
       samples: rtts.length,
-      source: 'SIPp rtd "register" via -trace_rtt: one sample per 200, first REGISTER sent -> 200 received (SIPp clock, ~4 ms resolution)',
-      first_registrations: percentiles(sipp.samples.filter((s) => startOf(s) < schedule.periodMs)),
-      refreshes: percentiles(sipp.samples.filter((s) => startOf(s) >= schedule.periodMs)),
+      source: 'SIPp rtds "first" and "refresh" via -trace_rtt: one sample per 200, first REGISTER sent -> 200 received (SIPp clock, ~4 ms resolution)',
+      first_registrations: percentiles(sipp.samples.filter((s) => s.kind === 'first')),
+      refreshes: percentiles(sipp.samples.filter((s) => s.kind === 'refresh')),
       timeline: timeline.filter(Boolean),
     },
     api: { registered: input.api.registered, expected: input.api.expected, waited_ms: input.api.waitedMs },
@@ -172,8 +198,19 @@ export function figures(input: {
 export function formatText(f: Figures): string {
   const la = (values: number[]) => values.map((v) => v.toFixed(2)).join(' ');
   const ms = (v: number | null) => (v === null ? 'n/a' : `${v} ms`);
+  const scenario =
+    f.scenario === 'warm'
+      ? `scenario warm: ${f.target.devices} registered devices refresh, ${f.offered.first_registrations} new devices register for the first time, spread over the run`
+      : `scenario burst: ${f.offered.first_registrations} devices register anew first (a registrar restart), then refresh`;
   const lines = [
-    `Registrar storm: ${f.target.rate} REGISTER/s for ${f.target.duration_s} s over ${f.target.devices} devices (UDP, digest auth, Expires 3600)`,
+    `Registrar storm: ${f.target.rate} REGISTER/s for ${f.target.duration_s} s (UDP, digest auth, Expires 3600)`,
+    `${scenario}; DynamoDB Local ${f.dynamodb}`,
+    ...(f.warmup
+      ? [
+          `warm-up          (not measured) ${f.warmup.ok}/${f.warmup.devices} first registrations at ${f.warmup.rate}/s in ${f.warmup.seconds.toFixed(1)} s; ` +
+            `${f.warmup.api_registered}/${f.warmup.devices} in the API after ${f.warmup.api_waited_ms} ms`,
+        ]
+      : []),
     `load average     bench start ${la(f.load_average.at_start)}   storm start ${la(f.load_average.storm_start)}   storm end ${la(f.load_average.storm_end)}   (1/5/15 min, ${f.load_average.cores} cores)`,
     `offered          ${f.offered.rate.toFixed(1)}/s   ${f.offered.transactions} transactions = ${f.offered.first_registrations} first registrations + ${f.offered.refreshes} refreshes` +
       `   (SIPp sent ${f.offered.sent} at ${f.offered.sent_rate.toFixed(1)}/s)`,

@@ -11,50 +11,137 @@ export interface Device {
   password: string;
 }
 
+/** What one SIPp call (one device) does: a line of the injection file. */
+export interface DeviceRun {
+  device: Device;
+  /** REGISTER transactions this device makes (0: none; the call ends at once). */
+  transactions: number;
+  /** Milliseconds between two of them. */
+  periodMs: number;
+  /** Unix epoch ms of its first transaction; 0: when SIPp starts the call (-r paces the calls). */
+  startAtMs: number;
+  /** Its first transaction is a first registration (no binding yet); otherwise every one refreshes. */
+  fresh: boolean;
+}
+
 export interface Plan {
-  /** Devices that take part (the first min(devices, rate x duration)). */
+  scenario: 'burst' | 'warm' | 'warmup';
+  /** Devices that take part (make at least one transaction). */
   devices: number;
   /** REGISTER transactions on the schedule: rate x duration, rounded. */
   transactions: number;
-  /** First registrations (one per device) and refreshes (the rest). */
+  /** First registrations (a device's first REGISTER: no binding, a credential cache miss) and refreshes. */
   firstRegistrations: number;
   refreshes: number;
-  /** Milliseconds between two transactions of one device (devices / rate). */
+  /** Milliseconds between two transactions of one refreshing device. */
   periodMs: number;
+  /** One entry per SIPp call, in injection-file order. */
+  runs: DeviceRun[];
+  /** SIPp's -r: calls started per second. */
+  callRate: number;
+  /**
+   * Unix epoch ms the schedule starts at (warm: the devices wait for their start time);
+   * undefined: when SIPp starts (burst, warm-up).
+   */
+  startAtMs?: number;
 }
 
 /**
- * Spreads rate x duration transactions over the devices: device i (0-based) makes its
- * first REGISTER at i / rate (SIPp's -r paces them) and one every devices / rate seconds
- * after that, so the whole run offers `rate` transactions per second, each device's
- * first one a registration and the later ones refreshes.
+ * burst (a registrar restart: every device registers anew, then refreshes): spreads
+ * rate x duration transactions over the devices: device i (0-based) makes its first
+ * REGISTER at i / rate (SIPp's -r paces them) and one every devices / rate seconds after
+ * that, so the whole run offers `rate` transactions per second, each device's first one a
+ * registration and the later ones refreshes. With the defaults: 2,000 first registrations
+ * in the first 6.7 s, then 16,000 refreshes.
  */
-export function plan(rate: number, durationSeconds: number, devices: number): Plan & { perDevice: number[] } {
+export function burstPlan(rate: number, durationSeconds: number, devices: Device[]): Plan {
   const transactions = Math.max(1, Math.round(rate * durationSeconds));
-  const used = Math.min(devices, transactions);
-  const perDevice = Array.from({ length: used }, (_, i) => Math.ceil((transactions - i) / used));
+  const used = Math.min(devices.length, transactions);
+  const periodMs = Math.round((used / rate) * 1000);
+  const runs = devices.slice(0, used).map((device, i) => ({
+    device,
+    transactions: Math.ceil((transactions - i) / used),
+    periodMs,
+    startAtMs: 0,
+    fresh: true,
+  }));
+  return { scenario: 'burst', devices: used, transactions, firstRegistrations: used, refreshes: transactions - used, periodMs, runs, callRate: rate };
+}
+
+/** warm, phase 1 (not measured): every device registers once, `rate` per second. */
+export function warmupPlan(rate: number, devices: Device[]): Plan {
+  const runs = devices.map((device) => ({ device, transactions: 1, periodMs: 1000, startAtMs: 0, fresh: true }));
   return {
-    devices: used,
-    transactions,
-    firstRegistrations: used,
-    refreshes: transactions - used,
-    periodMs: Math.round((used / rate) * 1000),
-    perDevice,
+    scenario: 'warmup',
+    devices: devices.length,
+    transactions: devices.length,
+    firstRegistrations: devices.length,
+    refreshes: 0,
+    periodMs: 0,
+    runs,
+    callRate: rate,
   };
 }
 
 /**
- * The -inf file: SEQUENTIAL, one line per device: user;password;transactions;period ms;
- * deadline (Unix epoch ms after which the device starts no new transaction).
+ * warm, phase 2 (measured): a registrar serving an established population. Of the rate x
+ * duration transactions, round(share x total) are first registrations of `newcomers`
+ * (devices that never registered: one transaction each, evenly spaced over the window),
+ * the rest refreshes of the `registered` devices (same Contact), also evenly spaced:
+ * device i refreshes first at i / refresh rate, then every registered / refresh rate s.
+ * Every device has an absolute start time (from `startAtMs`): SIPp creates the calls
+ * ahead of it (`callRate`), the registered devices first and in warm-up order (so that
+ * they keep their Call-IDs), the newcomers after them.
  */
-export function writeInjectionFile(file: string, devices: Device[], schedule: ReturnType<typeof plan>, deadlineEpochMs: number) {
+export function warmPlan(rate: number, durationSeconds: number, share: number, registered: Device[], newcomers: Device[], startAtMs: number): Plan {
+  const transactions = Math.max(1, Math.round(rate * durationSeconds));
+  const firstRegistrations = Math.min(newcomers.length, Math.round(transactions * share));
+  const refreshes = transactions - firstRegistrations;
+  const used = Math.min(registered.length, refreshes);
+  const refreshRate = refreshes / durationSeconds;
+  const periodMs = used > 0 ? Math.round((used / refreshRate) * 1000) : 0;
+  const runs: DeviceRun[] = registered.map((device, i) => ({
+    device,
+    transactions: i < used ? Math.ceil((refreshes - i) / used) : 0,
+    periodMs,
+    startAtMs: i < used ? Math.round(startAtMs + (i / refreshRate) * 1000) : 0,
+    fresh: false,
+  }));
+  const spacingMs = (durationSeconds * 1000) / Math.max(1, firstRegistrations);
+  for (let j = 0; j < firstRegistrations; j++) {
+    runs.push({ device: newcomers[j]!, transactions: 1, periodMs, startAtMs: Math.round(startAtMs + (j + 0.5) * spacingMs), fresh: true });
+  }
+  return {
+    scenario: 'warm',
+    devices: used + firstRegistrations,
+    transactions,
+    firstRegistrations,
+    refreshes,
+    periodMs,
+    runs,
+    callRate: WARM_CALL_RATE,
+    startAtMs,
+  };
+}
+
+/** Calls per second SIPp creates in the warm scenario (each then waits for its start time). */
+export const WARM_CALL_RATE = 1000;
+
+/**
+ * The -inf file: SEQUENTIAL, one line per device: user;password;transactions;period ms;
+ * deadline (Unix epoch ms after which the device starts no new transaction);first
+ * transaction at (Unix epoch ms, 0: at once);fresh (1: first registration, 0: refresh).
+ */
+export function writeInjectionFile(file: string, schedule: Plan, deadlineEpochMs: number) {
   const lines = ['SEQUENTIAL'];
-  for (let i = 0; i < schedule.devices; i++) {
-    const device = devices[i]!;
+  for (const run of schedule.runs) {
+    const { device } = run;
     if (/[;\s"]/.test(device.user) || /[;\s"]/.test(device.password)) {
       throw new SetupError('injection', `device ${device.user}: user and password must not contain ';', '"' or spaces`);
     }
-    lines.push(`${device.user};${device.password};${schedule.perDevice[i]};${schedule.periodMs};${Math.round(deadlineEpochMs)}`);
+    lines.push(
+      [device.user, device.password, run.transactions, run.periodMs, Math.round(deadlineEpochMs), run.startAtMs, run.fresh ? 1 : 0].join(';'),
+    );
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
@@ -66,14 +153,27 @@ export interface SippRun {
   target: string;
   localPort: number;
   realm: string;
-  rate: number;
-  devices: number;
+  /** SIPp's -r: calls (devices) started per second. */
+  callRate: number;
+  /** SIPp calls: one per device (-m, -l). */
+  calls: number;
   expires: number;
+  /** -cid_str: the Call-ID of call %u (SIPp's call number) in process %p. */
+  cidStr: string;
+  /** -base_cseq: the first CSeq of every call. */
+  baseCseq: number;
   /**
    * Seconds after which SIPp is killed if it is still running (the scenario's own
    * deadline plus the longest a transaction can take should end it first).
    */
   killAfterSeconds: number;
+}
+
+/** One successful transaction: completed at (ms since SIPp's start), response time (ms), kind. */
+export interface Sample {
+  at: number;
+  rtt: number;
+  kind: 'first' | 'refresh';
 }
 
 export interface SippResult {
@@ -91,8 +191,13 @@ export interface SippResult {
   watchdogMinor: number;
   /** Seconds from SIPp's start to the moment the last transaction was sent (interpolated). */
   sendingSeconds: number;
-  /** Per successful transaction: completion time (ms since SIPp's start) and response time (ms). */
-  samples: { at: number; rtt: number }[];
+  /** Unix epoch ms SIPp started at (its statistics' StartTime). */
+  startedAtMs: number;
+  /**
+   * Per successful transaction: completion time (ms since SIPp's start), response time
+   * (ms) and kind (the rtd's name: a first registration or a refresh).
+   */
+  samples: Sample[];
   /** Answers SIPp ignored: late or duplicate (answers to retransmissions), or after the device finished. */
   lateAnswers: number;
   /** The tail of SIPp's screen output and error log, for diagnostics. */
@@ -111,11 +216,11 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     '-inf',
     run.injectionFile,
     '-m',
-    String(run.devices),
+    String(run.calls),
     '-l',
-    String(run.devices),
+    String(run.calls),
     '-r',
-    String(run.rate),
+    String(run.callRate),
     '-rp',
     '1000',
     '-i',
@@ -124,9 +229,9 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     String(run.localPort),
     '-nd',
     '-base_cseq',
-    '1',
+    String(run.baseCseq),
     '-cid_str',
-    'storm-%u-%p@%s',
+    run.cidStr,
     '-key',
     'realm',
     run.realm,
@@ -219,11 +324,12 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
   }
 
   const rttFile = readdirSync(run.workDir).find((name) => name.endsWith('_rtt.csv'));
-  const samples: { at: number; rtt: number }[] = [];
+  const samples: Sample[] = [];
   if (rttFile) {
     for (const line of readFileSync(join(run.workDir, rttFile), 'utf8').split('\n').slice(1)) {
       const [at, rtt, name] = line.split(';');
-      if (name?.trim() === 'register') samples.push({ at: Number(at), rtt: Number(rtt) });
+      const kind = name?.trim();
+      if (kind === 'first' || kind === 'refresh') samples.push({ at: Number(at), rtt: Number(rtt), kind });
     }
   }
 
@@ -240,6 +346,7 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     watchdogMajor: num(last, 'WatchdogMajor(C)'),
     watchdogMinor: num(last, 'WatchdogMinor(C)'),
     sendingSeconds,
+    startedAtMs: epoch(last.StartTime) * 1000,
     samples,
     lateAnswers: (errors.match(/Continuing call on unexpected message|Dead call /g) ?? []).length,
     output: tail(output, 4000),
@@ -259,9 +366,10 @@ export function parseStat(text: string): Record<string, string>[] {
 
 /** Seconds between a row's StartTime and CurrentTime ("date\ttime\tepoch" each). */
 function elapsed(row: Record<string, string>): number {
-  const epoch = (value: string | undefined) => Number(value?.split('\t').at(-1) ?? NaN);
   return epoch(row.CurrentTime) - epoch(row.StartTime);
 }
+
+const epoch = (value: string | undefined) => Number(value?.split('\t').at(-1) ?? NaN);
 
 function readOptional(file: string): string {
   try {
