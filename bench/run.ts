@@ -24,11 +24,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { build } from 'esbuild';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
 import { ensureTable } from '../shared/table/ensure.js';
+import { measured as measuredWith, median } from './measured.js';
 
 const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const ATTEMPTS = Math.max(1, Number(process.env.BENCH_ATTEMPTS ?? 3));
+const measured = (rows: Parameters<typeof measuredWith>[0], run: Parameters<typeof measuredWith>[1]) =>
+  measuredWith(rows, run, ATTEMPTS, (message) => console.error(`bench: ${message}`));
 
 /**
  * Targets, as ratios against the same-run baseline. `max`: the ratio must stay at or
@@ -43,52 +46,6 @@ const TARGETS = {
   authCacheGain: { min: 1.3 },
 } satisfies Record<string, { max?: number; min?: number }>;
 
-type Target = { max?: number; min?: number };
-const meets = (ratio: number, target: Target) =>
-  (target.max === undefined || ratio <= target.max) && (target.min === undefined || ratio >= target.min);
-
-interface RowSpec {
-  name: string;
-  target: Target;
-  unit: string;
-}
-interface RowResult {
-  ratio: number;
-  detail: string;
-}
-
-/**
- * Runs a group of measures taken together (they share their work) and repeats the whole
- * group while one of its rows misses its target, up to ATTEMPTS times. Each row is judged
- * by the median of its attempts.
- */
-async function measured(rows: RowSpec[], run: () => Promise<RowResult[]>): Promise<string[][]> {
-  const attempts: RowResult[][] = [];
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    attempts.push(await run());
-    const verdicts = rows.map((row, i) => meets(median(attempts.map((a) => a[i]!.ratio)), row.target));
-    if (verdicts.every(Boolean)) break;
-    if (attempt + 1 < ATTEMPTS) {
-      const missed = rows.filter((_, i) => !verdicts[i]).map((r) => r.name);
-      console.error(`bench: ${missed.join('; ')}: missed on attempt ${attempt + 1}, measuring again`);
-    }
-  }
-  return rows.map((row, i) => {
-    const ratios = attempts.map((a) => a[i]!.ratio);
-    const ratio = median(ratios);
-    const goal = row.target.max !== undefined ? `<= ${row.target.max}` : `>= ${row.target.min}`;
-    const tries = ratios.length > 1 ? ` (median of ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
-    const last = attempts[attempts.length - 1]![i]!.detail;
-    return [row.name, `${ratio.toFixed(2)}${row.unit}`, `${meets(ratio, row.target) ? 'met' : 'MISSED'} (target ${goal})${tries}`, last];
-  });
-}
-
-/** The middle value; for an even count, the mean of the two middle ones. */
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
