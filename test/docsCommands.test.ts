@@ -92,6 +92,18 @@ describe('documented commands: what is and is not run', () => {
     expect(readme).toMatch(/-X DELETE "\$API\/extensions\/\$EXTENSION_ID\/registrations/);
   });
 
+  it('every `npm run <script>` the docs name, in blocks or in prose, is a script of package.json', () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const unknown: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(projectRoot, file), 'utf8');
+      for (const match of text.matchAll(/npm run (?:-s )?([a-z][\w:-]*)/g)) {
+        if (!scripts.includes(match[1]!)) unknown.push(`${file}: npm run ${match[1]}`);
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
+
   it('reads # -> lines as documented', () => {
     expect(expectations('# -> {"id":"…","realm":"acme.sip.local","registered":true,"n":3,...}')).toEqual([
       '"id"',
