@@ -133,7 +133,7 @@ async function main() {
       registrar = started.kamailio;
       registrarRecord = { sip: `udp:${sipHost}:${sipPort}`, control: registrar.controlUrl, rpc: registrar.rpcUrl, pid: registrar.pid, log: started.logFile };
       registrarLines = [
-        `Registrar       sip:${sipHost}:${sipPort} (UDP), Kamailio pid ${registrar.pid}, log ${started.logFile}`,
+        `Registrar       sip:${sipHost}:${sipPort} (udp), Kamailio pid ${registrar.pid}, log ${started.logFile}`,
         `                control channel ${registrar.controlUrl}: DELETE .../registrations unregisters the device`,
         ...registerHowTo(sipHost, sipPort),
       ];

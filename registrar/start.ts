@@ -56,7 +56,7 @@ async function main() {
     const apiUp = await fetch(`${api.url}/v1.0/health`, { signal: AbortSignal.timeout(2_000) })
       .then((r) => r.status < 500)
       .catch(() => false);
-    if (!apiUp) console.warn(`No API answers at ${api.url} (from ${api.from}) yet: REGISTERs get 503 until one does.`);
+    if (!apiUp) console.warn(`No API answers at ${api.url} (from ${api.from}) yet (start one with npm start): REGISTERs get 503 until one does.`);
 
     const started = await startLocalRegistrar({
       kamailioPath: kamailio.path,
@@ -71,7 +71,7 @@ async function main() {
     registrar = started.kamailio;
     console.log(
       [
-        `Registrar       sip:${sipHost}:${sipPort} (UDP), Kamailio pid ${registrar.pid}, runtime in ${started.runDir}`,
+        `Registrar       sip:${sipHost}:${sipPort} (udp), Kamailio pid ${registrar.pid}, runtime in ${started.runDir}`,
         `API             ${api.url}/v1.0 (from ${api.from}: credentials and webhooks)`,
         `Control         ${registrar.controlUrl} and ${registrar.rpcUrl} (Bearer token: registrarControlToken in local.json)`,
         `                the API's REGISTRAR_CONTROL_URL must name ${registrar.controlUrl} for its DELETEs to unregister devices`,
