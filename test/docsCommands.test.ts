@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePortFor, portFree } from '../local/ports.js';
-import { INSTALL_COMMAND, registrarTools } from '../registrar/kamailio.js';
+import { requireRegistrarTools } from './support/registrarTools.js';
 import {
   NOT_RUN,
   SCALED,
@@ -31,29 +31,7 @@ import { freeLocalPorts, portEnv, projectRoot, run, startLocalStack, userEnv, ty
  * test/support/docCommands.ts (AWS-only blocks, CI's own steps, minutes-long benchmarks),
  * each with a check that its reason still holds.
  */
-const tools = registrarTools();
-const required = process.env.REQUIRE_REGISTRAR_E2E === '1';
-const missing = tools.missing.length > 0;
-if (missing && !required) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      `!!! documented commands NOT RUN (they register SIPp devices): missing ${tools.missing.join(', ')}`,
-      `!!! install: ${INSTALL_COMMAND}`,
-      '!!! (REQUIRE_REGISTRAR_E2E=1 makes this a failure)',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
-if (missing && required) {
-  describe('documented commands: tools', () => {
-    it('has kamailio (with http_client, jansson, crypto) and sipp installed (REQUIRE_REGISTRAR_E2E=1)', () => {
-      throw new Error(`missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
-    });
-  });
-}
+const { missing } = requireRegistrarTools('documented commands (they register SIPp devices)');
 
 const files = documentedFiles();
 const blocks = files.flatMap(shellBlocks);

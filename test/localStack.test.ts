@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portFree } from '../local/ports.js';
-import { INSTALL_COMMAND, registrarTools } from '../registrar/kamailio.js';
+import { requireRegistrarTools } from './support/registrarTools.js';
 import { freeLocalPorts, portEnv, run, startLocalStack, userEnv, type LocalStack } from './support/localStack.js';
 
 /**
@@ -13,21 +13,7 @@ import { freeLocalPorts, portEnv, run, startLocalStack, userEnv, type LocalStack
  * what reads it, loopback only, the registrar wired or cleanly absent, and nothing left
  * behind however the launcher ends. Real processes, real ports (all free ones).
  */
-const tools = registrarTools();
-const required = process.env.REQUIRE_REGISTRAR_E2E === '1';
-const missing = tools.missing.length > 0;
-if (missing && !required) {
-  console.warn(
-    `\n!!! npm start with Kamailio: tests SKIPPED, missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND} (REQUIRE_REGISTRAR_E2E=1 makes this a failure)\n`,
-  );
-}
-if (missing && required) {
-  describe('npm start with Kamailio: tools', () => {
-    it('has kamailio (with http_client, jansson, crypto) and sipp installed (REQUIRE_REGISTRAR_E2E=1)', () => {
-      throw new Error(`missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
-    });
-  });
-}
+const { missing } = requireRegistrarTools('npm start with Kamailio tests');
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterAll(async () => {

@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import { accessKeyHashKey, accessKeyKey, accessKeysPrefix } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
-import { setGivenFields } from './expressions.js';
+import { updateGivenFields } from './expressions.js';
 import { transactWrite } from './transactions.js';
 
 export interface AccessKeyRecord {
@@ -112,19 +111,6 @@ export async function updateAccessKey(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<AccessKeyRecord | undefined> {
-  try {
-    const { Attributes } = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: accessKeyKey(customerId, accessKeyId),
-        ...setGivenFields(changes, tmUpdate),
-        ConditionExpression: 'attribute_exists(#pk)',
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes ? recordOf(Attributes) : undefined;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
+  const item = await updateGivenFields(accessKeyKey(customerId, accessKeyId), changes, tmUpdate);
+  return item ? recordOf(item) : undefined;
 }

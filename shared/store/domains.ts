@@ -1,11 +1,10 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import { domainKey, domainNameKey, domainsPrefix } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { transactWrite } from './transactions.js';
 import { contended } from '../errors.js';
-import { setGivenFields } from './expressions.js';
+import { updateGivenFields } from './expressions.js';
 
 export interface DomainRecord {
   id: string;
@@ -105,21 +104,8 @@ export async function updateDomain(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<DomainRecord | undefined> {
-  try {
-    const { Attributes } = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: domainKey(customerId, domainId),
-        ...setGivenFields(changes, tmUpdate),
-        ConditionExpression: 'attribute_exists(#pk)',
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes ? recordOf(Attributes) : undefined;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
+  const item = await updateGivenFields(domainKey(customerId, domainId), changes, tmUpdate);
+  return item ? recordOf(item) : undefined;
 }
 
 /**

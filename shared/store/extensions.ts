@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import {
   customerExtensionsIndex,
@@ -12,7 +11,7 @@ import {
 } from '../table/keys.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { transactWrite } from './transactions.js';
-import { setGivenFields } from './expressions.js';
+import { setGivenFields, updateGivenFields } from './expressions.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -190,22 +189,8 @@ export async function updateExtensionFields(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<ExtensionRecord | undefined> {
-  const update = setGivenFields(changes, tmUpdate);
-  try {
-    const { Attributes } = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: extensionKey(customerId, extensionId),
-        ...update,
-        ConditionExpression: 'attribute_exists(#pk)',
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes ? extensionRecordOf(Attributes) : undefined;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
+  const item = await updateGivenFields(extensionKey(customerId, extensionId), changes, tmUpdate);
+  return item ? extensionRecordOf(item) : undefined;
 }
 
 /**

@@ -7,7 +7,8 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTALL_COMMAND, SIPP_REGISTER_XML, registrarTools, startKamailio, type RunningKamailio } from '../../registrar/kamailio.js';
+import { SIPP_REGISTER_XML, startKamailio, type RunningKamailio } from '../../registrar/kamailio.js';
+import { requireRegistrarTools } from '../support/registrarTools.js';
 import { newCustomer, useApi } from '../support/api.js';
 
 /**
@@ -15,30 +16,7 @@ import { newCustomer, useApi } from '../support/api.js';
  * -> the API's credential lookup and signed webhooks -> DynamoDB Local, and back: the
  * API's DELETE -> Kamailio's control channel. Needs kamailio and sipp (registrar/install.sh).
  */
-const tools = registrarTools();
-const required = process.env.REQUIRE_REGISTRAR_E2E === '1';
-const missing = tools.missing.length > 0;
-if (missing && !required) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      `!!! registrar end-to-end tests SKIPPED: missing ${tools.missing.join(', ')}`,
-      `!!! install: ${INSTALL_COMMAND}`,
-      '!!! (REQUIRE_REGISTRAR_E2E=1 makes this a failure)',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
-
-if (missing && required) {
-  describe('registrar end to end: tools', () => {
-    it('has kamailio (with http_client, jansson, crypto) and sipp installed (REQUIRE_REGISTRAR_E2E=1)', () => {
-      throw new Error(`missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
-    });
-  });
-}
+const { tools, missing } = requireRegistrarTools('registrar end-to-end tests');
 
 // The API reads these at call time: the registrar's secret, and where Kamailio's control
 // channel listens (set before any request).

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INSTALL_COMMAND, registrarTools } from '../../registrar/kamailio.js';
+import { requireRegistrarTools } from '../support/registrarTools.js';
 
 /**
  * Smoke test of `npm run bench:registrar` (bench/registrarStorm.ts): the real command at a
@@ -12,30 +12,7 @@ import { INSTALL_COMMAND, registrarTools } from '../../registrar/kamailio.js';
  * the API afterwards. Whether the tiny run meets
  * the throughput target is not asserted (a busy machine may miss p99): exit 0 or 1, never 2.
  */
-const tools = registrarTools();
-const required = process.env.REQUIRE_REGISTRAR_E2E === '1';
-const missing = tools.missing.length > 0;
-if (missing && !required) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      `!!! registrar storm smoke test SKIPPED: missing ${tools.missing.join(', ')}`,
-      `!!! install: ${INSTALL_COMMAND}`,
-      '!!! (REQUIRE_REGISTRAR_E2E=1 makes this a failure)',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
-
-if (missing && required) {
-  describe('registrar storm smoke: tools', () => {
-    it('has kamailio (with http_client, jansson, crypto) and sipp installed (REQUIRE_REGISTRAR_E2E=1)', () => {
-      throw new Error(`missing ${tools.missing.join(', ')}; install: ${INSTALL_COMMAND}`);
-    });
-  });
-}
+const { missing } = requireRegistrarTools('registrar storm smoke test');
 
 const root = resolve(import.meta.dirname, '..', '..');
 
