@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeHa1 } from '../shared/domain/extensions.js';
 import { logger } from '../shared/log.js';
 import { CONTROL_TIMEOUT_MS, INVALIDATION_FAILED } from '../shared/registrar/control.js';
 import { routes } from '../shared/routes/index.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
-import { newExtension, PASSWORD, SECRET_A, useRegistrarSecrets, type Fixture } from './support/registrar.js';
+import { newExtension, PASSWORD, SECRET_A, startControlStandIn, useRegistrarSecrets, type Fixture } from './support/registrar.js';
 
 /**
  * The registrar's credential cache is kept honest by the API: after a committed change
@@ -44,71 +42,9 @@ async function credentialNow(aor: string) {
 
 const ha1Of = (username: string, realm: string, password: string) => computeHa1(username, realm, password).ha1;
 
-type Reply = { status: number; body?: unknown } | 'hang';
-
-interface ControlCall {
-  authorized: boolean;
-  body: any;
-  /** What the API's tables said at the moment the registrar was asked. */
-  seen: unknown;
-}
-
-/**
- * The registrar's control channel on 127.0.0.1. On each request it looks at the API's
- * state through `observe` (as a registrar refilling its cache would) before answering,
- * so a test sees whether the change had committed when the registrar was told.
- */
-async function startRegistrarStandIn(token: string) {
-  const calls: ControlCall[] = [];
-  let reply: (body: any) => Reply = (body) =>
-    body?.action === 'invalidate' ? { status: 200, body: { invalidated: true } } : { status: 200, body: { removed: 1 } };
-  let observe: (body: any) => Promise<unknown> = async (body) => (body?.aor ? credentialNow(body.aor) : undefined);
-  let delayMs = 0;
-  const server: Server = createServer(async (req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const authorized = req.headers.authorization === `Bearer ${token}`;
-    let body: any;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      body = undefined;
-    }
-    const call: ControlCall = { authorized, body, seen: undefined };
-    calls.push(call);
-    call.seen = await observe(body);
-    if (!authorized) {
-      res.writeHead(401).end();
-      return;
-    }
-    const answer = reply(body);
-    if (answer === 'hang') return; // never answers: the API must give up after its timeout
-    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? {}));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/control`,
-    calls,
-    reply(next: Reply | ((body: any) => Reply)) {
-      reply = typeof next === 'function' ? next : () => next;
-    },
-    observe(next: (body: any) => Promise<unknown>) {
-      observe = next;
-    },
-    delay(ms: number) {
-      delayMs = ms;
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-let registrar: Awaited<ReturnType<typeof startRegistrarStandIn>>;
+let registrar: Awaited<ReturnType<typeof startControlStandIn>>;
 beforeAll(async () => {
-  registrar = await startRegistrarStandIn(CONTROL_TOKEN);
+  registrar = await startControlStandIn(CONTROL_TOKEN);
 });
 afterAll(async () => {
   await registrar.close();
@@ -116,12 +52,8 @@ afterAll(async () => {
 
 /** A fresh stand-in state, and the API pointed at it. */
 function useStandIn() {
-  registrar.calls.length = 0;
-  registrar.reply((body) =>
-    body?.action === 'invalidate' ? { status: 200, body: { invalidated: true } } : { status: 200, body: { removed: 1 } },
-  );
+  registrar.reset();
   registrar.observe(async (body) => (body?.aor ? credentialNow(body.aor) : undefined));
-  registrar.delay(0);
   useControl(registrar.url);
 }
 
@@ -274,12 +206,12 @@ describe('a failed invalidation never fails the request', () => {
   it('registrar errors, a wrong token, an older registrar: each operation succeeds, committed, with a warning and a reason', async () => {
     const { token } = await newCustomer();
     const failures: [string, () => void, Record<string, unknown>][] = [
-      ['500', () => registrar.reply({ status: 500 }), { reason: 'status', status: 500 }],
-      ['503', () => registrar.reply({ status: 503 }), { reason: 'status', status: 503 }],
-      ['404', () => registrar.reply({ status: 404 }), { reason: 'status', status: 404 }],
+      ['500', () => registrar.answer({ status: 500 }), { reason: 'status', status: 500 }],
+      ['503', () => registrar.answer({ status: 503 }), { reason: 'status', status: 503 }],
+      ['404', () => registrar.answer({ status: 404 }), { reason: 'status', status: 404 }],
       ['wrong token', () => useControl(registrar.url, 'wrong-token'), { reason: 'status', status: 401 }],
       // A registrar that predates the action reads it as "drop the bindings" and answers so.
-      ['older registrar', () => registrar.reply({ status: 200, body: { removed: 0 } }), { reason: 'unexpected_reply' }],
+      ['older registrar', () => registrar.answer({ status: 200, body: { removed: 0 } }), { reason: 'unexpected_reply' }],
     ];
     for (const [label, fail, expected] of failures) {
       const domain = await newDomain(token);
@@ -311,7 +243,7 @@ describe('a failed invalidation never fails the request', () => {
   it('an unreachable registrar: the request succeeds, warning "unreachable"', async () => {
     const { token } = await newCustomer();
     const ext = await newExtension(api, token);
-    const closed = await startRegistrarStandIn(CONTROL_TOKEN);
+    const closed = await startControlStandIn(CONTROL_TOKEN);
     await closed.close();
     const warnings = await withLogs(async () => {
       useControl(closed.url);
@@ -326,7 +258,7 @@ describe('a failed invalidation never fails the request', () => {
     const ext = await newExtension(api, token);
     const warnings = await withLogs(async () => {
       useStandIn();
-      registrar.reply('hang');
+      registrar.answer('hang');
       const started = Date.now();
       expect((await changePassword(token, ext)).status).toBe(200);
       const waited = Date.now() - started;

@@ -98,26 +98,49 @@ export const binding = (b: BindingInput) => ({
 
 export const ruid = () => `uloc-${randomBytes(4).toString('hex')}-${randomBytes(2).toString('hex')}-1`;
 
-/** The registrar's control endpoint, standing in on 127.0.0.1: records calls, checks the token. */
+export type ControlReply = { status: number; body?: unknown } | 'hang';
+
+export interface ControlCall {
+  authorized: boolean;
+  body: any;
+  /** What `observe` saw when the request arrived (e.g. whether the API's change had committed). */
+  seen?: unknown;
+}
+
+/** A registrar that knows both actions: drop bindings, and (protocol section 3) invalidate. */
+const registrarReply = (body: any): ControlReply =>
+  body?.action === 'invalidate' ? { status: 200, body: { invalidated: true } } : { status: 200, body: { removed: 1 } };
+
+/**
+ * The registrar's control endpoint, standing in on 127.0.0.1: records calls, checks the
+ * token, answers like a registrar unless told otherwise (`answer`), may look at the API's
+ * state before answering (`observe`) and answer late (`delay`).
+ */
 export async function startControlStandIn(token: string) {
-  const calls: { authorized: boolean; body: any }[] = [];
-  let answer: { status: number; body?: unknown } | 'hang' = { status: 200, body: { removed: 1 } };
+  const calls: ControlCall[] = [];
+  let reply: (body: any) => ControlReply = registrarReply;
+  let observe: ((body: any) => Promise<unknown>) | undefined;
+  let delayMs = 0;
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     const authorized = req.headers.authorization === `Bearer ${token}`;
-    let body: unknown;
+    let body: any;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       body = undefined;
     }
-    calls.push({ authorized, body });
+    const call: ControlCall = { authorized, body };
+    calls.push(call);
+    if (observe) call.seen = await observe(body);
     if (!authorized) {
       res.writeHead(401).end();
       return;
     }
+    const answer = reply(body);
     if (answer === 'hang') return; // never answers: the API must time out
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? {}));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -125,8 +148,21 @@ export async function startControlStandIn(token: string) {
   return {
     url,
     calls,
-    answer(next: typeof answer) {
-      answer = next;
+    answer(next: ControlReply | ((body: any) => ControlReply)) {
+      reply = typeof next === 'function' ? next : () => next;
+    },
+    observe(next: ((body: any) => Promise<unknown>) | undefined) {
+      observe = next;
+    },
+    delay(ms: number) {
+      delayMs = ms;
+    },
+    /** Back to a fresh registrar: no calls, its own answers, no observer, no delay. */
+    reset() {
+      calls.length = 0;
+      reply = registrarReply;
+      observe = undefined;
+      delayMs = 0;
     },
     async close() {
       server.closeAllConnections();
