@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll } from './batchGet.js';
-import { contended } from '../errors.js';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchDeleteAll, batchGetAll } from './batch.js';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
 import {
@@ -424,18 +423,6 @@ export const bindingDeletes = (customerId: string, extensionId: string, bindings
 /** Deletes every binding item of an extension (the extension is being deleted). */
 export async function deleteAllBindings(customerId: string, extensionId: string): Promise<BindingRecord[]> {
   const bindings = await queryBindings(customerId, extensionId);
-  for (let i = 0; i < bindings.length; i += 25) {
-    let requests: Record<string, unknown>[] | undefined = bindings.slice(i, i + 25).map((b) => ({
-      DeleteRequest: { Key: bindingKey(customerId, extensionId, b.registration_id) },
-    }));
-    for (let attempt = 0; requests?.length; attempt++) {
-      const result = await db().send(
-        new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }),
-      );
-      requests = result.UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
-      if (requests?.length && attempt >= 8) throw contended();
-      if (requests?.length) await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-    }
-  }
+  await batchDeleteAll(bindings.map((b) => bindingKey(customerId, extensionId, b.registration_id)));
   return bindings;
 }
