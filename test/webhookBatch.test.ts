@@ -234,3 +234,15 @@ describe('owner ids from the registrar cache', () => {
     expect(reply.results[0].outcome).toBe('unchanged');
   });
 });
+
+describe('deleting an extension with many bindings', () => {
+  it('removes them all, also beyond what its delete transaction holds (batch deletes after the commit)', async () => {
+    const ext = await fixture();
+    const events = Array.from({ length: 120 }, () => registered(ext));
+    expect((await sendBatch(events)).applied).toBe(120);
+    expect(await queryBindings(customerId, ext.extensionId)).toHaveLength(120);
+    const deleted = await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}`, { token });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(await queryBindings(customerId, ext.extensionId)).toEqual([]);
+  });
+});
