@@ -4,6 +4,7 @@ import { documentedErrorStatuses } from '../shared/openapi/document.js';
 import { routes } from '../shared/routes/index.js';
 import { createMatcher } from '../shared/routes/match.js';
 import { newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
+import { holdIdempotencyKey } from './support/idempotency.js';
 
 /**
  * Contract coverage: every route of the table answers a successful call here at least
@@ -231,6 +232,17 @@ const conflictCalls: Record<string, ConflictCall> = {
   deleteDomain: ({ token, domain }) => hit('DELETE', `/v1.0/domains/${domain.id}`, { token }),
   createExtension: ({ token, domain, extension }) =>
     hit('POST', '/v1.0/extensions', { token, body: { domain_id: domain.id, extension: extension.extension } }),
+  // Every customer POST: its Idempotency-Key is still held by a first request (after a bounded wait).
+  createAccessKey: async ({ token, customerId }) => {
+    const body = JSON.stringify({ name: 'held' });
+    const key = await holdIdempotencyKey(customerId, { method: 'POST', path: '/v1.0/accesskeys', body }, 60);
+    return hit('POST', '/v1.0/accesskeys', { token, rawBody: body, headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+  },
+  regenerateExtensionDirectHash: async ({ token, customerId, extension }) => {
+    const path = `/v1.0/extensions/${extension.id}/direct-hash-regenerate`;
+    const key = await holdIdempotencyKey(customerId, { method: 'POST', path }, 60);
+    return hit('POST', path, { token, headers: { 'idempotency-key': key } });
+  },
 };
 
 describe('contract: every documented conflict (409) is one the route answers', () => {

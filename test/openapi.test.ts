@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { createDocsRoutes } from '../local/docs.js';
 import { createGateway } from '../local/gateway.js';
 import { httpStatusOf } from '../shared/errors.js';
+import { takesIdempotencyKey } from '../shared/http/idempotencyKey.js';
 import {
   bodyIsRequired,
   buildOpenApiDocument,
@@ -147,11 +148,12 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('documents 409 only on routes that declare it in `errors` (no shape implies a conflict)', () => {
+  it('documents 409 only on routes that declare it in `errors` or take an Idempotency-Key (no other shape implies a conflict)', () => {
     const problems: string[] = [];
     for (const route of routes) {
       const documents409 = Object.hasOwn(operationOf(document, route)!.responses, '409');
-      if (documents409 !== (route.errors ?? []).includes(409)) {
+      // A key whose first request still runs is 409 IDEMPOTENCY_KEY_IN_USE (test/idempotency.test.ts).
+      if (documents409 !== ((route.errors ?? []).includes(409) || takesIdempotencyKey(route))) {
         problems.push(`${route.operationId}: documents 409 ${documents409} but declares it ${!documents409}`);
       }
     }

@@ -5,6 +5,7 @@ import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
 import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
 import { authenticateRequest, type RequestAuth } from './auth.js';
+import { idempotency } from './idempotency.js';
 import { assertBodySize, readJsonBody } from './body.js';
 import { parseQuery } from './query.js';
 import { Reply, toResult } from './reply.js';
@@ -23,7 +24,11 @@ export interface ApiRequest<R extends AnyRoute> {
   event: APIGatewayProxyEventV2;
 }
 
-type ApiContext = Context & { apiRequest?: ApiRequest<AnyRoute> };
+export type ApiContext = Context & {
+  apiRequest?: ApiRequest<AnyRoute>;
+  /** Set by the idempotency middleware: the stored first reply of a repeated request. */
+  idempotentReplay?: APIGatewayProxyStructuredResultV2;
+};
 type HandlerFn<R extends AnyRoute> = (request: ApiRequest<R>) => Promise<unknown>;
 
 /**
@@ -33,6 +38,8 @@ type HandlerFn<R extends AnyRoute> = (request: ApiRequest<R>) => Promise<unknown
  */
 export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>) {
   const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
+    // A repeated request (same Idempotency-Key): its first reply, the work not done again.
+    if (context.idempotentReplay) return context.idempotentReplay;
     const request = context.apiRequest as unknown as ApiRequest<R>;
     const result = await fn(request);
     const reply = result instanceof Reply ? result : Reply.json(200, result);
@@ -42,7 +49,8 @@ export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext>(base)
     .use(accessLog(route))
     .use(errorEnvelope())
-    .use(prepareRequest(route));
+    .use(prepareRequest(route))
+    .use(idempotency(route));
 }
 
 const requestIdOf = (event: APIGatewayProxyEventV2, context: Context | undefined) =>

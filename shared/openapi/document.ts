@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import type { ZodObject, ZodType } from 'zod';
 import * as z from 'zod';
 import { httpStatusOf, type ErrorStatus } from '../errors.js';
+import { IDEMPOTENCY_KEY_FORMAT, takesIdempotencyKey } from '../http/idempotencyKey.js';
 import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
 import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
@@ -82,6 +83,15 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
     description: 'The body is not sent as Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE).',
     example: ['UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_CONTENT_TYPE', 'Send the body as Content-Type: application/json.'],
   },
+  422: {
+    name: 'UnprocessableEntity',
+    description: 'The Idempotency-Key was already used with another request (UNPROCESSABLE_ENTITY).',
+    example: [
+      'UNPROCESSABLE_ENTITY',
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used with another request (method, path or body) in the last 24 hours; use a new key for a new request.',
+    ],
+  },
   429: {
     name: 'ResourceExhausted',
     description: 'Too many requests or a quota reached (RESOURCE_EXHAUSTED); see Retry-After.',
@@ -111,6 +121,7 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
  * - 401 when it needs credentials;
  * - 404 when its path has parameters, and for registrar routes (unknown user or AOR);
  * - 413 / 415 when it takes a JSON body;
+ * - 400 / 409 / 422 when it takes an Idempotency-Key (every customer POST);
  * - 502 when it talks to the registrar's control channel;
  * - 503 when it depends on the table or on the registrar;
  * - 500 always;
@@ -132,6 +143,9 @@ export function documentedErrorStatuses(route: AnyRoute): number[] {
   if (route.table !== 'none' || route.needs?.some((n) => n === 'registrarControl' || n === 'registrarSecrets')) {
     statuses.add(503);
   }
+  // Idempotency-Key (shared/http/idempotency.ts): 400 malformed key, 409 the first request
+  // with the key still running, 422 the key used with another request.
+  if (takesIdempotencyKey(route)) for (const status of [400, 409, 422]) statuses.add(status);
   for (const status of route.errors ?? []) statuses.add(status);
   return [...statuses].sort((a, b) => a - b);
 }
@@ -150,6 +164,22 @@ const registrarSignatureHeaders = z.object({
       'base64url (no padding) of HMAC-SHA256(registrar secret, timestamp + "." + raw body); any configured secret is accepted.',
     example: 'n0Yh6u8iV1s2ZkqW3xTq9m5G0aQpJrL7eC4dB2fH1oY',
   }),
+});
+
+const idempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(IDEMPOTENCY_KEY_FORMAT)
+    .optional()
+    .meta({
+      description:
+        'Makes a retry safe: the same key with the same request (method, path, body bytes) within 24 hours answers the first ' +
+        "reply (status and body, header Idempotent-Replayed: true) without doing the work again; a 2xx or the route's own 4xx " +
+        'is kept, a 5xx is not (a retry does the work). While the first request runs, a duplicate waits up to 5 s, then 409 ' +
+        'IDEMPOTENCY_KEY_IN_USE; the key with another request is 422 IDEMPOTENCY_KEY_REUSED. Keys are per customer; 16 to ' +
+        '255 printable ASCII characters without spaces (else 400 INVALID_IDEMPOTENCY_KEY): use a random UUID.',
+      example: '5f0c6b8e-2d4a-4f7e-9b1c-3a2d8e7f6c50',
+    }),
 });
 
 function securityOf(route: AnyRoute): RouteConfig['security'] {
@@ -302,6 +332,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
         ...(route.params ? { params: route.params as ZodObject } : {}),
         ...(route.query ? { query: route.query as ZodObject } : {}),
         ...(isSignedRegistrarRoute(route) ? { headers: registrarSignatureHeaders } : {}),
+        ...(takesIdempotencyKey(route) ? { headers: idempotencyHeaders } : {}),
         ...(route.body
           ? {
               body: {

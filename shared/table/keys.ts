@@ -82,5 +82,15 @@ export const customerBindingsIndex = (customerId: string) => ({
   extensionBound: (extensionId: string) => `${extensionId}#`,
 });
 
+/**
+ * One Idempotency-Key of a customer (shared/http/idempotency.ts); its own partition, so the
+ * customer's other items never share a hot key with retries. `keyHash` is the SHA-256 of
+ * the client's key (base64url): the key itself is never stored.
+ */
+export const idempotencyKeyItem = (customerId: string, keyHash: string): Key => ({
+  PK: `CUSTOMER#${customerId}#IDEMPOTENCY#${keyHash}`,
+  SK: '#IDEMPOTENCY',
+});
+
 /** Fixed item the health check reads: proves the table answers without touching tenant data. */
 export const healthKey: Key = { PK: '#HEALTH', SK: LOOKUP };
