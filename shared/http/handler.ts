@@ -5,8 +5,8 @@ import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
 import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
 import { authenticateRequest, type RequestAuth } from './auth.js';
-import { idempotency } from './idempotency.js';
 import { assertBodySize, readJsonBody } from './body.js';
+import { idempotency } from './idempotency.js';
 import { parseQuery } from './query.js';
 import { Reply, toResult } from './reply.js';
 import { validate } from './validate.js';
@@ -34,7 +34,8 @@ type HandlerFn<R extends AnyRoute> = (request: ApiRequest<R>) => Promise<unknown
 /**
  * Wraps a route's function: the same code runs on Lambda and behind the local gateway.
  * Order: log, then errors into the envelope, then body, auth, validation, then the
- * function. Its return value is the 200 JSON body unless it is a Reply.
+ * Idempotency-Key (customer POSTs), then the function. Its return value is the 200 JSON
+ * body unless it is a Reply.
  */
 export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>) {
   const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
