@@ -263,11 +263,9 @@ function pageTokens(op: FuzzOperation, world: FuzzWorld): fc.Arbitrary<string> {
       ),
       fc.record({ PK: hostileValue, SK: hostileValue }),
       fc.dictionary(fc.string({ maxLength: 8 }), hostileValue, { maxKeys: 4 }),
-    ).map((key) => `${SIGNED_MALFORMED}${encodePageToken(key as Record<string, unknown>, { customerId: world.own.customerId, listing })}`),
+    ).map((key) => encodePageToken(key as Record<string, unknown>, { customerId: world.own.customerId, listing })),
   );
 }
-/** Marks a page token that is validly signed around a malformed key (stripped before sending). */
-export const SIGNED_MALFORMED = 'signed-malformed:';
 
 function queryPairs(op: FuzzOperation, world: FuzzWorld): fc.Arbitrary<QueryPair[]> {
   const valueFor = (name: string): fc.Arbitrary<string> => {
@@ -371,8 +369,6 @@ export interface FuzzCase {
   request: RawRequest;
   /** How the case was built (auth, body shape), for the report. */
   shape: string;
-  /** The request carries a validly signed page token around a malformed key. */
-  signedMalformedPageToken: boolean;
 }
 
 /** Hostile requests for one operation, every part drawn from what the document says. */
@@ -407,20 +403,13 @@ export function fuzzCases(op: FuzzOperation, world: FuzzWorld): fc.Arbitrary<Fuz
           ? fc.constant<Credentials>({ query: [], headers: {}, shape: 'no credentials' })
           : registrarCredentials(op, world, body.body);
     return credentials.map((auth): FuzzCase => {
-      let signedMalformedPageToken = false;
-      const pairs = [...auth.query, ...query].map(([name, value]): QueryPair => {
-        if (!value.startsWith(SIGNED_MALFORMED)) return [name, value];
-        signedMalformedPageToken = true;
-        return [name, value.slice(SIGNED_MALFORMED.length)];
-      });
-      const search = new URLSearchParams(pairs).toString();
+      const search = new URLSearchParams([...auth.query, ...query]).toString();
       const headers: Record<string, string> = { ...auth.headers };
       if (body.contentType) headers['content-type'] = body.contentType;
       if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
       return {
         request: { method: op.method, url: search ? `${path}?${search}` : path, headers, ...(body.body ? { body: body.body } : {}) },
         shape: `auth: ${auth.shape}; body: ${body.shape}`,
-        signedMalformedPageToken,
       };
     });
   });

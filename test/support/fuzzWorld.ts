@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createCustomer } from '../../shared/domain/customers.js';
 import { db, tableName } from '../../shared/table/client.js';
@@ -30,7 +30,7 @@ export interface FuzzWorld {
  * A table of its own for the fuzz run (this test file's process only): the digest of the
  * whole table then changes only through the fuzzer's requests, not other test files'.
  */
-export async function useOwnTable(): Promise<void> {
+export async function useOwnTable(): Promise<() => Promise<void>> {
   const name = `sip-registry-fuzz-${process.pid}-${Date.now()}`;
   const client = new DynamoDBClient({
     endpoint: process.env.DYNAMODB_ENDPOINT,
@@ -38,8 +38,11 @@ export async function useOwnTable(): Promise<void> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ensureTable(client, name);
-  client.destroy();
   process.env.TABLE_NAME = name;
+  return async () => {
+    await client.send(new DeleteTableCommand({ TableName: name }));
+    client.destroy();
+  };
 }
 
 async function call(method: string, url: string, token: string, body?: unknown) {
