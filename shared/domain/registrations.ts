@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { mapLimit } from '../mapLimit.js';
 import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
 import * as store from '../store/bindings.js';
+import { removed } from '../store/bindingTransitions.js';
 import type { TransactItem } from '../store/extensions.js';
 import { clampPageSize, decodePageToken, encodePageToken } from '../store/paging.js';
 import type { PageRequest } from '../store/queryPage.js';
@@ -135,9 +136,16 @@ export async function deleteRegistration(customerId: string, extensionId: string
   if (!binding) throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
   const aor = binding.aor || aorOf(owned.extension, owned.bindings) || '';
   await dropRegistrarBindings({ aor, registrationId });
-  const removed = await store.removeBinding(ownerOf(customerId, extensionId, aor), registrationId);
-  if (!removed) throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
+  const outcome = await removeBinding(ownerOf(customerId, extensionId, aor), binding);
+  if (outcome !== 'applied') throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
 }
+
+/**
+ * The API's own removal: the binding becomes a hidden tombstone as of now (API clock),
+ * so a webhook older than the removal cannot bring it back; the device's next refresh can.
+ */
+const removeBinding = (owner: store.BindingOwner, binding: store.BindingRecord) =>
+  store.applyBindingEvent(owner, binding.registration_id, removed(Date.now() / 1000), { known: binding });
 
 /** Force-unregisters every binding of the extension (204 even when there is none). */
 export async function deleteRegistrations(customerId: string, extensionId: string) {
@@ -147,7 +155,7 @@ export async function deleteRegistrations(customerId: string, extensionId: strin
   if (aor) await dropRegistrarBindings({ aor });
   const owner = ownerOf(customerId, extensionId, aor ?? '');
   const pending = owned.bindings.filter((b) => b.ended_by !== 'removed');
-  await mapLimit(pending, LOOKUP_CONCURRENCY, (b) => store.removeBinding(owner, b.registration_id));
+  await mapLimit(pending, LOOKUP_CONCURRENCY, (b) => removeBinding(owner, b));
 }
 
 /** DynamoDB's transaction limit, less the extension delete's own items. */
