@@ -218,8 +218,10 @@ export const sameState = (a: BindingState | undefined, b: BindingState) => a !==
 
 // ---- helpers ----
 
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** The details an ending keeps: only those fields, only those given (whatever else the event carried). */
+function definedOnly(details: Details): Details {
+  const fields = ['call_id', 'cseq', 'contact', 'received', 'user_agent'] as const;
+  return Object.fromEntries(fields.filter((f) => details[f] !== undefined).map((f) => [f, details[f]])) as Details;
 }
 
 function withoutDetails({ contact: _c, received: _r, user_agent: _u, ...rest }: Ending): Ending {
