@@ -142,10 +142,17 @@ export async function deleteRegistration(customerId: string, extensionId: string
 
 /**
  * The API's own removal: the binding becomes a hidden tombstone as of now (API clock),
- * so a webhook older than the removal cannot bring it back; the device's next refresh can.
+ * or as of the report it removes if the registrar's clock stamped that later, so a
+ * webhook not newer than what was removed cannot bring it back; the device's next
+ * refresh can.
  */
 const removeBinding = (owner: store.BindingOwner, binding: store.BindingRecord) =>
-  store.applyBindingEvent(owner, binding.registration_id, removed(Date.now() / 1000), { known: binding });
+  store.applyBindingEvent(
+    owner,
+    binding.registration_id,
+    removed(Math.max(Date.now() / 1000, binding.state.report?.seen_at ?? 0)),
+    { known: binding },
+  );
 
 /** Force-unregisters every binding of the extension (204 even when there is none). */
 export async function deleteRegistrations(customerId: string, extensionId: string) {
