@@ -49,7 +49,8 @@ export interface Ending {
 export interface BindingState {
   report?: Report;
   endings: Ending[];
-  first_at: number;
+  /** Undefined while only snapshot absences are known (they say nothing about a beginning). */
+  first_at?: number;
 }
 
 export type BindingEvent =
@@ -90,15 +91,19 @@ export const removed = (at: number): BindingEvent => ({ kind: 'ended', at, endin
 export function apply(state: BindingState | undefined, event: BindingEvent): BindingState {
   // A snapshot's silence about a binding says nothing about when it began.
   const begins = !(event.kind === 'ended' && event.ending.kind === 'dropped');
-  const first_at = state && !begins ? state.first_at : Math.min(state?.first_at ?? event.at, event.at);
+  const first_at = begins ? Math.min(state?.first_at ?? event.at, event.at) : state?.first_at;
   if (event.kind === 'reported') {
     const incoming: Report = { ...event.report, seen_at: event.at };
     const report = state?.report ? newerReport(state.report, incoming) : incoming;
     // Once a report is known, endings' own details are never shown: not kept.
-    return { report, endings: (state?.endings ?? []).map(withoutDetails), first_at };
+    return { report, endings: (state?.endings ?? []).map(withoutDetails), ...(first_at === undefined ? {} : { first_at }) };
   }
   const ending = state?.report ? withoutDetails(event.ending) : event.ending;
-  return { report: state?.report, endings: withEnding(state?.endings ?? [], ending), first_at };
+  return {
+    ...(state?.report ? { report: state.report } : {}),
+    endings: withEnding(state?.endings ?? [], ending),
+    ...(first_at === undefined ? {} : { first_at }),
+  };
 }
 
 // ---- The merge rules ----
@@ -183,7 +188,7 @@ export function resolve(state: BindingState): Resolved {
       expires_at: ending ? ending.at : report.expires_at,
       ended_by: ending ? shownKind(ending.kind) : '',
       changed_at: Math.max(report.seen_at, ending?.at ?? -Infinity),
-      first_at,
+      first_at: first_at ?? report.seen_at,
     };
   }
   // Only endings known (the registration's own report never arrived): history with
@@ -199,7 +204,7 @@ export function resolve(state: BindingState): Resolved {
     expires_at: first.at,
     ended_by: shownKind(first.kind),
     changed_at: first.at,
-    first_at,
+    first_at: first_at ?? endings[0]!.at,
   };
 }
 

@@ -87,7 +87,7 @@ interface StoredBinding {
   expires_at?: number;
   seen_at?: number;
   endings?: Ending[];
-  first_at: number;
+  first_at?: number;
   rev?: number;
   [TTL]: number;
 }
@@ -117,7 +117,7 @@ function stateOf(item: StoredBinding & LegacyBinding): BindingState {
     item.endings === undefined && item.ended_by ? [{ kind: item.ended_by, at: Number(item.expires_at ?? 0) }] : [];
   const endings = (item.endings ?? legacyEnding).map((e) => ({ ...e, at: Number(e.at), ...(e.cseq === undefined ? {} : { cseq: Number(e.cseq) }) }));
   const firstAt = item.first_at ?? (item.created_at === undefined ? seenAt : item.created_at / 1000);
-  return { report, endings, first_at: Number(firstAt ?? 0) };
+  return { ...(report ? { report } : {}), endings, ...(firstAt === undefined ? {} : { first_at: Number(firstAt) }) };
 }
 
 export function fromItem(raw: Record<string, unknown>): BindingRecord {
