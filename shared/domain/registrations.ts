@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { mapLimit } from '../mapLimit.js';
 import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
 import * as store from '../store/bindings.js';
+import { applyBindingEvent } from '../store/bindingWrites.js';
 import { removed } from '../store/bindingTransitions.js';
 import type { TransactItem } from '../store/extensions.js';
 import { clampPageSize, decodePageToken, encodePageToken } from '../store/paging.js';
@@ -147,7 +148,7 @@ export async function deleteRegistration(customerId: string, extensionId: string
  * refresh can.
  */
 const removeBinding = (owner: store.BindingOwner, binding: store.BindingRecord) =>
-  store.applyBindingEvent(
+  applyBindingEvent(
     owner,
     binding.registration_id,
     removed(Math.max(Date.now() / 1000, binding.state.report?.seen_at ?? 0)),

@@ -12,6 +12,7 @@ import {
   type WebhookReply,
 } from '../schemas/registrations.js';
 import * as bindings from '../store/bindings.js';
+import * as writes from '../store/bindingWrites.js';
 import * as transitions from '../store/bindingTransitions.js';
 import { findSipCredential } from '../store/extensions.js';
 
@@ -170,12 +171,12 @@ async function writeOwn(
   owner: bindings.BindingOwner,
   event: WebhookEvent,
   eventAt: number,
-  mode: bindings.WriteMode,
+  mode: writes.WriteMode,
   known?: bindings.BindingRecord | null,
-): Promise<bindings.WriteOutcome | 'none'> {
+): Promise<writes.WriteOutcome | 'none'> {
   const transition = transitionOf(event, eventAt);
   if (!transition || !event.binding) return 'none';
-  return bindings.applyBindingEvent(owner, event.binding.registration_id, transition, { mode, known });
+  return writes.applyBindingEvent(owner, event.binding.registration_id, transition, { mode, known });
 }
 
 /** The owner is proven and the stored bindings read: the event's write, then the snapshot's. */
@@ -215,12 +216,12 @@ async function reconcileSnapshot(
       .filter((b) => !listed.has(b.registration_id))
       .map((b) => ({ id: b.registration_id, transition: transitions.dropped(eventAt) })),
   ];
-  const writes = changes
+  const pending = changes
     .filter(({ id }) => id !== ownId)
     .filter(({ id, transition }) => {
       const current = storedById.get(id);
       return !transitions.sameResolved(current?.state, transitions.apply(current?.state, transition));
     })
-    .map(({ id, transition }) => bindings.applyBindingEvent(owner, id, transition, { known: storedById.get(id) ?? null }));
-  return { applied: (await Promise.all(writes)).filter((outcome) => outcome === 'applied').length };
+    .map(({ id, transition }) => writes.applyBindingEvent(owner, id, transition, { known: storedById.get(id) ?? null }));
+  return { applied: (await Promise.all(pending)).filter((outcome) => outcome === 'applied').length };
 }

@@ -1,20 +1,7 @@
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchDeleteAll, batchGetAll } from './batch.js';
-import {
-  apply,
-  resolve,
-  sameResolved,
-  sameState,
-  type BindingEvent,
-  type BindingState,
-  type EndedBy,
-  type Ending,
-} from './bindingTransitions.js';
-import { updateExpression } from './expressions.js';
+import { resolve, type BindingState, type EndedBy, type Ending } from './bindingTransitions.js';
 import { queryAll } from './queryAll.js';
-import { AGAIN, retrying } from './retry.js';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
 import {
@@ -36,7 +23,7 @@ export type { EndedBy } from './bindingTransitions.js';
  * The item stores the binding's state (shared/store/bindingTransitions.ts): the newest
  * report (contact, received, user_agent, call_id, cseq, expires_at, seen_at; absent
  * while only endings are known), the endings (`endings`, a list), `first_at`, and `rev`,
- * which every write moves on (the compare-and-set of `writeState`). Whether it is live,
+ * which every write moves on (the compare-and-set in bindingWrites.ts). Whether it is live,
  * when it ended and why are derived from that state on every read (`BindingRecord`).
  * `ttl` = the report's expiry (else the last ending) + retention, so ended bindings stay
  * readable as history for a while.
@@ -70,7 +57,7 @@ export interface BindingOwner {
   retentionDays: number;
 }
 
-const TTL = tableDefinition.timeToLiveAttribute;
+export const TTL = tableDefinition.timeToLiveAttribute;
 
 // ---- The stored item <-> the record ----
 
@@ -144,17 +131,17 @@ export function fromItem(raw: Record<string, unknown>): BindingRecord {
   };
 }
 
-const ttlOf = (state: BindingState, retentionDays: number) =>
+export const ttlOf = (state: BindingState, retentionDays: number) =>
   Math.ceil(state.report?.expires_at ?? Math.max(...state.endings.map((e) => e.at))) + Math.round(retentionDays * 86400);
 
 /** The state's attributes (identity and `rev` aside). */
-function stateAttributes(state: BindingState, retentionDays: number) {
+export function stateAttributes(state: BindingState, retentionDays: number) {
   const { report, endings, first_at } = state;
   return { ...report, endings, first_at, [TTL]: ttlOf(state, retentionDays) };
 }
 
 /** Attributes a binding item has from its first write on, never rewritten. */
-const identity = (owner: BindingOwner, registrationId: string) => ({
+export const identity = (owner: BindingOwner, registrationId: string) => ({
   entity: 'binding',
   ...bindingIndexKeys(owner.customerId, owner.extensionId, registrationId),
   customer_id: owner.customerId,
@@ -194,7 +181,7 @@ export async function queryBindings(customerId: string, extensionId: string): Pr
   return items.map(fromItem);
 }
 
-async function getBinding(owner: BindingOwner, registrationId: string): Promise<BindingRecord | null> {
+export async function getBinding(owner: BindingOwner, registrationId: string): Promise<BindingRecord | null> {
   const { Item } = await db().send(
     new GetCommand({
       TableName: tableName(),
@@ -268,144 +255,6 @@ export async function pageBindingsByExtension(
     })),
     more,
   };
-}
-
-// ---- Writes: one event joined into one binding ----
-
-/**
- * Who the write may create:
- * - `any`: the owner was proven by a read (credential lookup or the extension's
- *   partition): an unknown binding is created;
- * - `existing`: the owner comes from the registrar's own cache (customer_id and
- *   extension_id in the event), not proven: only an existing item of this AOR is
- *   written, so a stale id can never create an item; anything else is `missing` and the
- *   caller proves the owner and writes again. This is what makes a refresh one write.
- */
-export type WriteMode = 'any' | 'existing';
-
-/**
- * What joining the event did: `applied` (the binding shows differently now); `recorded`
- * (stored, but it shows the same: e.g. an expiry the binding had outlived); `stale`
- * (nothing new: a duplicate or an older report); `missing` (mode `existing` only: no
- * item of this AOR).
- */
-export type WriteOutcome = 'applied' | 'recorded' | 'stale' | 'missing';
-
-export interface WriteOptions {
-  mode?: WriteMode;
-  /** The binding as this request read it (null: read, and there is none); saves a read. */
-  known?: BindingRecord | null;
-}
-
-type Written = { ok: true } | { ok: false; old: BindingRecord | null };
-
-/**
- * Joins `event` into the binding (bindingTransitions.apply) and stores the result. A
- * report of an already reported binding that is newer than the stored one is the common
- * case (a refresh): one conditional UpdateItem that needs no read (`writeNewerReport`).
- * Anything else is computed from the stored state (known, returned by the failed
- * condition, or read) and written back only if the stored revision is still the one it
- * was computed from; a concurrent write makes it start again from the newer state.
- */
-export async function applyBindingEvent(
-  owner: BindingOwner,
-  registrationId: string,
-  event: BindingEvent,
-  options: WriteOptions = {},
-): Promise<WriteOutcome> {
-  const mode = options.mode ?? 'any';
-  let current: BindingRecord | null | 'unknown' = options.known === undefined ? 'unknown' : options.known;
-  return retrying(async () => {
-    if (current === 'unknown') {
-      if (event.kind === 'reported') {
-        const written = await writeNewerReport(owner, registrationId, event, mode);
-        if (written.ok) return 'applied';
-        current = written.old;
-      } else current = await getBinding(owner, registrationId);
-    }
-    if (mode === 'existing' && (current === null || current.aor !== owner.aor)) return 'missing';
-    const next = apply(current?.state, event);
-    if (current && sameState(current.state, next)) return 'stale';
-    const written = await writeState(owner, registrationId, current, next);
-    if (!written.ok) {
-      current = written.old;
-      return AGAIN;
-    }
-    return current && sameResolved(current.state, next) ? 'recorded' : 'applied';
-  });
-}
-
-/**
- * The refresh's single write. Its condition is exactly the case where `apply` replaces
- * the report and changes nothing else (compareReports says newer; a report already
- * stored, so the endings hold no details; first_at not later), or, in mode `any`, a
- * binding not stored yet. Otherwise it fails and returns the stored item.
- */
-async function writeNewerReport(
-  owner: BindingOwner,
-  registrationId: string,
-  event: Extract<BindingEvent, { kind: 'reported' }>,
-  mode: WriteMode,
-): Promise<Written> {
-  const state = apply(undefined, event);
-  const update = updateExpression(
-    {
-      set: { ...state.report, [TTL]: ttlOf(state, owner.retentionDays) },
-      setIfMissing: { ...(mode === 'any' ? identity(owner, registrationId) : {}), first_at: event.at, endings: [] },
-      add: { rev: 1 },
-    },
-    ['PK', 'aor'],
-  );
-  const newer =
-    'attribute_exists(#seen_at) AND #first_at <= :seen_at AND (' +
-    '(#call_id = :call_id AND #cseq < :cseq) OR ' +
-    '(#call_id <> :call_id AND (#seen_at < :seen_at OR (#seen_at = :seen_at AND #cseq < :cseq))))';
-  const condition =
-    mode === 'any' ? `attribute_not_exists(#PK) OR (${newer})` : `attribute_exists(#PK) AND #aor = :aor AND (${newer})`;
-  return conditionalUpdate(owner, registrationId, update, condition, mode === 'existing' ? { ':aor': owner.aor } : {});
-}
-
-/** Compare-and-set: the whole state, if the item is still at the revision it was computed from. */
-async function writeState(
-  owner: BindingOwner,
-  registrationId: string,
-  current: BindingRecord | null,
-  next: BindingState,
-): Promise<Written> {
-  const attributes = stateAttributes(next, owner.retentionDays);
-  if (!current) {
-    const update = updateExpression({ set: { ...identity(owner, registrationId), ...attributes, rev: 1 } }, ['PK']);
-    return conditionalUpdate(owner, registrationId, update, 'attribute_not_exists(#PK)', {});
-  }
-  const update = updateExpression({ set: { ...attributes, rev: current.rev + 1 } });
-  const condition = current.rev ? '#rev = :expected_rev' : 'attribute_not_exists(#rev)';
-  return conditionalUpdate(owner, registrationId, update, condition, current.rev ? { ':expected_rev': current.rev } : {});
-}
-
-async function conditionalUpdate(
-  owner: BindingOwner,
-  registrationId: string,
-  update: ReturnType<typeof updateExpression>,
-  condition: string,
-  values: Record<string, unknown>,
-): Promise<Written> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: bindingKey(owner.customerId, owner.extensionId, registrationId),
-        ...update,
-        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...values },
-        ConditionExpression: condition,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return { ok: true };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const old = error.Item ? fromItem(unmarshall(error.Item as Record<string, AttributeValue>)) : null;
-    return { ok: false, old };
-  }
 }
 
 // ---- Deleting the extension ----
