@@ -229,7 +229,8 @@ function definedOnly(details: Details): Details {
   return Object.fromEntries(fields.filter((f) => details[f] !== undefined).map((f) => [f, details[f]])) as Details;
 }
 
-function withoutDetails({ contact: _c, received: _r, user_agent: _u, ...rest }: Ending): Ending {
+/** An ending as kept once a report is known: its own details are never shown then. */
+export function withoutDetails({ contact: _c, received: _r, user_agent: _u, ...rest }: Ending): Ending {
   return rest;
 }
 

@@ -1,10 +1,9 @@
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { apply, sameResolved, sameState, type BindingEvent, type BindingState } from './bindingTransitions.js';
+import { apply, sameResolved, sameState, withoutDetails, type BindingEvent, type BindingState } from './bindingTransitions.js';
 import {
   fromItem,
-  getBinding,
   identity,
   stateAttributes,
   TTL,
@@ -47,14 +46,14 @@ export interface WriteOptions {
   known?: BindingRecord | null;
 }
 
-type Written = { ok: true } | { ok: false; old: BindingRecord | null };
+type Written = { ok: true; old?: BindingRecord } | { ok: false; old: BindingRecord | null };
 
 /**
  * Joins `event` into the binding (bindingTransitions.apply) and stores the result. A
  * report of an already reported binding that is newer than the stored one is the common
- * case (a refresh): one conditional UpdateItem that needs no read (`writeNewerReport`).
- * Anything else is computed from the stored state (known, returned by the failed
- * condition, or read) and written back only if the stored revision is still the one it
+ * case (a refresh): one conditional UpdateItem that needs no read (`writeNewerReport`);
+ * so is the first ending of a reported binding (`writeFirstEnding`). Anything else is computed from the stored state (known, or returned by the failed
+ * condition) and written back only if the stored revision is still the one it
  * was computed from; a concurrent write makes it start again from the newer state.
  */
 export async function applyBindingEvent(
@@ -67,11 +66,15 @@ export async function applyBindingEvent(
   let current: BindingRecord | null | 'unknown' = options.known === undefined ? 'unknown' : options.known;
   return retrying(async () => {
     if (current === 'unknown') {
-      if (event.kind === 'reported') {
-        const written = await writeNewerReport(owner, registrationId, event, mode);
-        if (written.ok) return 'applied';
-        current = written.old;
-      } else current = await getBinding(owner, registrationId);
+      const written =
+        event.kind === 'reported'
+          ? await writeNewerReport(owner, registrationId, event, mode)
+          : await writeFirstEnding(owner, registrationId, event, mode);
+      if (written.ok) {
+        const before = written.old?.state;
+        return before && sameResolved(before, apply(before, event)) ? 'recorded' : 'applied';
+      }
+      current = written.old;
     }
     if (mode === 'existing' && (current === null || current.aor !== owner.aor)) return 'missing';
     const next = apply(current?.state, event);
@@ -115,6 +118,35 @@ async function writeNewerReport(
   return conditionalUpdate(owner, registrationId, update, condition, mode === 'existing' ? { ':aor': owner.aor } : {});
 }
 
+/**
+ * An unregistration or expiry without a snapshot, in one write: its condition is the
+ * usual case where `apply` only adds this ending (a report stored, no ending yet,
+ * first_at not later). Otherwise it fails and returns the stored item. The item before
+ * the write comes back, to tell whether the ending changed what the binding shows.
+ */
+async function writeFirstEnding(
+  owner: BindingOwner,
+  registrationId: string,
+  event: Extract<BindingEvent, { kind: 'ended' }>,
+  mode: WriteMode,
+): Promise<Written> {
+  // DynamoDB refuses names the expressions do not use: #aor only where the condition checks it.
+  const update = updateExpression(
+    { set: { endings: [withoutDetails(event.ending)] }, add: { rev: 1 } },
+    ['seen_at', 'first_at', ...(mode === 'existing' ? ['aor'] : [])],
+  );
+  const condition =
+    'attribute_exists(#seen_at) AND #first_at <= :t AND size(#endings) = :zero' + (mode === 'existing' ? ' AND #aor = :aor' : '');
+  return conditionalUpdate(
+    owner,
+    registrationId,
+    update,
+    condition,
+    { ':t': event.at, ':zero': 0, ...(mode === 'existing' ? { ':aor': owner.aor } : {}) },
+    true,
+  );
+}
+
 /** Compare-and-set: the whole state, if the item is still at the revision it was computed from. */
 async function writeState(
   owner: BindingOwner,
@@ -138,9 +170,10 @@ async function conditionalUpdate(
   update: ReturnType<typeof updateExpression>,
   condition: string,
   values: Record<string, unknown>,
+  returnOld = false,
 ): Promise<Written> {
   try {
-    await db().send(
+    const { Attributes } = await db().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: bindingKey(owner.customerId, owner.extensionId, registrationId),
@@ -148,9 +181,10 @@ async function conditionalUpdate(
         ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...values },
         ConditionExpression: condition,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ...(returnOld ? { ReturnValues: 'ALL_OLD' as const } : {}),
       }),
     );
-    return { ok: true };
+    return { ok: true, ...(Attributes ? { old: fromItem(Attributes) } : {}) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const old = error.Item ? fromItem(unmarshall(error.Item as Record<string, AttributeValue>)) : null;

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchDeleteAll, batchGetAll } from './batch.js';
 import { resolve, type BindingState, type EndedBy, type Ending } from './bindingTransitions.js';
 import { queryAll } from './queryAll.js';
@@ -179,17 +179,6 @@ export async function queryBindings(customerId: string, extensionId: string): Pr
     ConsistentRead: true,
   });
   return items.map(fromItem);
-}
-
-export async function getBinding(owner: BindingOwner, registrationId: string): Promise<BindingRecord | null> {
-  const { Item } = await db().send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: bindingKey(owner.customerId, owner.extensionId, registrationId),
-      ConsistentRead: true,
-    }),
-  );
-  return Item ? fromItem(Item) : null;
 }
 
 export interface ExtensionBindings {
