@@ -5,6 +5,8 @@ import { logger } from '../log.js';
 import { mapLimit } from '../mapLimit.js';
 import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
 import * as store from '../store/bindings.js';
+import { applyBindingEvent } from '../store/bindingWrites.js';
+import { removed } from '../store/bindingTransitions.js';
 import type { TransactItem } from '../store/extensions.js';
 import { clampPageSize, decodePageToken, encodePageToken } from '../store/paging.js';
 import type { PageRequest } from '../store/queryPage.js';
@@ -135,9 +137,23 @@ export async function deleteRegistration(customerId: string, extensionId: string
   if (!binding) throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
   const aor = binding.aor || aorOf(owned.extension, owned.bindings) || '';
   await dropRegistrarBindings({ aor, registrationId });
-  const removed = await store.removeBinding(ownerOf(customerId, extensionId, aor), registrationId);
-  if (!removed) throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
+  const outcome = await removeBinding(ownerOf(customerId, extensionId, aor), binding);
+  if (outcome !== 'applied') throw notFound('REGISTRATION_NOT_FOUND', 'No registration with this id on this extension.');
 }
+
+/**
+ * The API's own removal: the binding becomes a hidden tombstone as of now (API clock),
+ * or as of the report it removes if the registrar's clock stamped that later, so a
+ * webhook not newer than what was removed cannot bring it back; the device's next
+ * refresh can.
+ */
+const removeBinding = (owner: store.BindingOwner, binding: store.BindingRecord) =>
+  applyBindingEvent(
+    owner,
+    binding.registration_id,
+    removed(Math.max(Date.now() / 1000, binding.state.report?.seen_at ?? 0)),
+    { known: binding },
+  );
 
 /** Force-unregisters every binding of the extension (204 even when there is none). */
 export async function deleteRegistrations(customerId: string, extensionId: string) {
@@ -147,7 +163,7 @@ export async function deleteRegistrations(customerId: string, extensionId: strin
   if (aor) await dropRegistrarBindings({ aor });
   const owner = ownerOf(customerId, extensionId, aor ?? '');
   const pending = owned.bindings.filter((b) => b.ended_by !== 'removed');
-  await mapLimit(pending, LOOKUP_CONCURRENCY, (b) => store.removeBinding(owner, b.registration_id));
+  await mapLimit(pending, LOOKUP_CONCURRENCY, (b) => removeBinding(owner, b));
 }
 
 /** DynamoDB's transaction limit, less the extension delete's own items. */

@@ -12,6 +12,8 @@ import {
   type WebhookReply,
 } from '../schemas/registrations.js';
 import * as bindings from '../store/bindings.js';
+import * as writes from '../store/bindingWrites.js';
+import * as transitions from '../store/bindingTransitions.js';
 import { findSipCredential } from '../store/extensions.js';
 
 /** How far an event_time may lie before the signed timestamp (a delayed retry), in seconds. */
@@ -29,8 +31,8 @@ export function splitAor(aor: string): { username: string; realm: string } | und
 /** The AOR as stored on binding items: realms are case-insensitive DNS names, kept lowercase. */
 const storedAor = (username: string, realm: string) => `${username}@${realm.toLowerCase()}`;
 
-const full = (b: WebhookBinding): Required<bindings.BindingFields> => ({
-  registration_id: b.registration_id,
+/** A full report of a binding: registered / refreshed / a snapshot entry. */
+const reportOf = (b: WebhookBinding) => ({
   contact: b.contact,
   received: b.received ?? '',
   user_agent: b.user_agent ?? '',
@@ -104,10 +106,11 @@ async function applyBatch(events: readonly unknown[], signedAt: number): Promise
  *   and the extension), then as above (with a snapshot, the partition is queried in
  *   parallel with the event's own write).
  *
- * Every write is conditional on the stored ordering state (call_id/cseq, event time,
- * expires_at, ended_by; see shared/store/bindings.ts), so duplicates, reordering and
- * concurrent deliveries cannot move a binding backwards: a failed condition means
- * "the stored state is newer", and the event is ignored for that binding.
+ * Each event is a transition of its binding's state machine
+ * (shared/store/bindingTransitions.ts): a join of the event into the stored state that
+ * does not depend on the order events arrive in, so duplicates, reordering and
+ * concurrent deliveries leave the same binding. Writes are conditional on the stored
+ * revision (or, for a refresh, on being newer), so concurrent deliveries cannot lose one.
  */
 export async function applyRegistrarEvent(event: WebhookEvent, signedAt: number): Promise<{ applied: number }> {
   const eventAt = event.event_time ?? signedAt;
@@ -115,16 +118,15 @@ export async function applyRegistrarEvent(event: WebhookEvent, signedAt: number)
     throw invalidArgument('INVALID_EVENT_TIME', 'event_time must be unix seconds, not after X-Registrar-Timestamp.');
   }
   const aor = splitAor(event.aor);
-  const now = Date.now();
   if (aor && event.customer_id && event.extension_id) {
     const claimed = ownerOf(event.customer_id, event.extension_id, storedAor(aor.username, aor.realm));
     if (!event.bindings) {
-      const outcome = await writeOwn(claimed, event, eventAt, now, 'existing');
+      const outcome = await writeOwn(claimed, event, eventAt, 'existing');
       if (outcome !== 'missing') return { applied: outcome === 'applied' ? 1 : 0 };
     } else {
       const { extension, bindings: stored } = await bindings.readExtensionBindings(claimed.customerId, claimed.extensionId);
       const proven = extension && storedAor(String(extension.extension), String(extension.realm)) === claimed.aor;
-      if (proven) return applyWithSnapshot(claimed, event, eventAt, now, stored);
+      if (proven) return applyWithSnapshot(claimed, event, eventAt, stored);
     }
   }
   const credential = aor && (await findSipCredential(aor.realm, aor.username));
@@ -134,13 +136,13 @@ export async function applyRegistrarEvent(event: WebhookEvent, signedAt: number)
   }
   const owner = ownerOf(credential.customer_id, credential.extension_id, storedAor(credential.username, credential.realm));
   if (!event.bindings) {
-    return { applied: (await writeOwn(owner, event, eventAt, now, 'any')) === 'applied' ? 1 : 0 };
+    return { applied: (await writeOwn(owner, event, eventAt, 'any')) === 'applied' ? 1 : 0 };
   }
   const [ownOutcome, stored] = await Promise.all([
-    writeOwn(owner, event, eventAt, now, 'any'),
+    writeOwn(owner, event, eventAt, 'any'),
     bindings.queryBindings(owner.customerId, owner.extensionId),
   ]);
-  const { applied } = await reconcileSnapshot(owner, event, eventAt, now, stored);
+  const { applied } = await reconcileSnapshot(owner, event, eventAt, stored);
   return { applied: applied + (ownOutcome === 'applied' ? 1 : 0) };
 }
 
@@ -151,23 +153,30 @@ const ownerOf = (customerId: string, extensionId: string, aor: string): bindings
   retentionDays: config.registrationRetentionDays,
 });
 
-/** The event's own binding, by its kind: the named state transitions of a binding. */
+/** The event as a transition of its own binding (docs/registrar-protocol.md section 2). */
+function transitionOf(event: WebhookEvent, eventAt: number): transitions.BindingEvent | undefined {
+  switch (event.event) {
+    case 'registered':
+    case 'refreshed':
+      return transitions.reported(eventAt, reportOf(event.binding));
+    case 'expired':
+      return transitions.expired(eventAt, event.binding.expires_at, event.binding);
+    case 'unregistered':
+      return event.binding && transitions.unregistered(eventAt, event.binding);
+  }
+}
+
+/** The event's own binding; `known`: as read in this request (null: read, none). */
 async function writeOwn(
   owner: bindings.BindingOwner,
   event: WebhookEvent,
   eventAt: number,
-  now: number,
-  mode: bindings.WriteMode,
-): Promise<bindings.WriteOutcome | 'none'> {
-  switch (event.event) {
-    case 'registered':
-    case 'refreshed':
-      return bindings.upsertBinding(owner, full(event.binding), eventAt, now, mode);
-    case 'expired':
-      return bindings.expireBinding(owner, event.binding, eventAt, now, mode);
-    case 'unregistered':
-      return event.binding ? bindings.unregisterBinding(owner, event.binding, eventAt, now, mode) : 'none';
-  }
+  mode: writes.WriteMode,
+  known?: bindings.BindingRecord | null,
+): Promise<writes.WriteOutcome | 'none'> {
+  const transition = transitionOf(event, eventAt);
+  if (!transition || !event.binding) return 'none';
+  return writes.applyBindingEvent(owner, event.binding.registration_id, transition, { mode, known });
 }
 
 /** The owner is proven and the stored bindings read: the event's write, then the snapshot's. */
@@ -175,24 +184,25 @@ async function applyWithSnapshot(
   owner: bindings.BindingOwner,
   event: WebhookEvent,
   eventAt: number,
-  now: number,
   stored: bindings.BindingRecord[],
 ) {
-  const own = await writeOwn(owner, event, eventAt, now, 'any');
-  const { applied } = await reconcileSnapshot(owner, event, eventAt, now, stored);
+  const ownId = event.binding?.registration_id;
+  const known = stored.find((b) => b.registration_id === ownId) ?? null;
+  const own = await writeOwn(owner, event, eventAt, 'any', known);
+  const { applied } = await reconcileSnapshot(owner, event, eventAt, stored);
   return { applied: applied + (own === 'applied' ? 1 : 0) };
 }
 
 /**
- * A snapshot lists ALL the AOR's bindings on the registrar after the change: entries
- * unknown or newer than what is stored are written; stored live bindings missing from it
- * end at the event time (unless an event at or after that time touched them).
+ * A snapshot lists ALL the AOR's bindings on the registrar after the change: its entries
+ * are reports of those bindings, and a stored binding missing from it was dropped at the
+ * event time. Only what would change how a binding shows is written: the bindings' own
+ * events carry the rest, so a snapshot costs nothing when nothing was lost.
  */
 async function reconcileSnapshot(
   owner: bindings.BindingOwner,
   event: WebhookEvent,
   eventAt: number,
-  now: number,
   stored: bindings.BindingRecord[],
 ): Promise<{ applied: number }> {
   const snapshot = event.bindings;
@@ -200,19 +210,18 @@ async function reconcileSnapshot(
   const ownId = event.binding?.registration_id;
   const storedById = new Map(stored.map((b) => [b.registration_id, b]));
   const listed = new Set(snapshot.map((b) => b.registration_id));
-  const writes: Promise<bindings.WriteOutcome>[] = [];
-  for (const entry of snapshot) {
-    if (entry.registration_id === ownId) continue;
-    const current = storedById.get(entry.registration_id);
-    // Pruning only what the write's condition would refuse anyway: nothing new in this dialog.
-    const unchanged =
-      current && current.ended_by === '' && current.call_id === entry.call_id && current.cseq >= entry.cseq;
-    if (!unchanged) writes.push(bindings.upsertBinding(owner, full(entry), eventAt, now));
-  }
-  for (const current of stored) {
-    if (current.registration_id === ownId || listed.has(current.registration_id)) continue;
-    if (current.ended_by !== '' || current.expires_at <= eventAt || current.event_at >= eventAt) continue;
-    writes.push(bindings.endMissingBinding(owner, current.registration_id, eventAt, now));
-  }
-  return { applied: (await Promise.all(writes)).filter((outcome) => outcome === 'applied').length };
+  const changes: { id: string; transition: transitions.BindingEvent }[] = [
+    ...snapshot.map((entry) => ({ id: entry.registration_id, transition: transitions.reported(eventAt, reportOf(entry)) })),
+    ...stored
+      .filter((b) => !listed.has(b.registration_id))
+      .map((b) => ({ id: b.registration_id, transition: transitions.dropped(eventAt) })),
+  ];
+  const pending = changes
+    .filter(({ id }) => id !== ownId)
+    .filter(({ id, transition }) => {
+      const current = storedById.get(id);
+      return !transitions.sameResolved(current?.state, transitions.apply(current?.state, transition));
+    })
+    .map(({ id, transition }) => writes.applyBindingEvent(owner, id, transition, { known: storedById.get(id) ?? null }));
+  return { applied: (await Promise.all(pending)).filter((outcome) => outcome === 'applied').length };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { entityId, listOf, pageQuery, timestamp } from './common.js';
+import { printable } from './registrarText.js';
 
 // ---- Customer-facing (Telphin's registration API, docs/registrations.md) ----
 
@@ -71,12 +72,19 @@ export const credentials = z.object({
 const numeric = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v), schema);
 
+/** Text from the device: accepted as sent, stored and served printable (registrarText.ts). */
+const deviceText = (maxLength: number, what: string) =>
+  z
+    .string()
+    .transform((text) => printable(text, maxLength))
+    .describe(`${what}; control characters and lone surrogates become U+FFFD, text past ${maxLength} characters is cut`);
+
 const bindingFields = {
   registration_id: z.string().min(1).max(256),
-  contact: z.string().max(2048),
-  received: z.string().max(2048).optional(),
-  user_agent: z.string().max(512).optional(),
-  call_id: z.string().max(512),
+  contact: deviceText(2048, 'Contact URI'),
+  received: deviceText(2048, 'source address when NAT was seen').optional(),
+  user_agent: deviceText(512, 'User-Agent').optional(),
+  call_id: deviceText(512, 'Call-ID of the REGISTER'),
   cseq: numeric(z.number().int().min(0).max(2 ** 32)),
   expires_at: numeric(z.number().min(0).max(2 ** 40)),
 };

@@ -1,22 +1,23 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { contended } from '../errors.js';
 import { db, tableName } from '../table/client.js';
 import type { Key } from '../table/keys.js';
-
-const MAX_ATTEMPTS = 8;
+import { AGAIN, retrying } from './retry.js';
 
 /**
- * The batch operations' contract, once: DynamoDB may leave part of a batch unprocessed
- * (throughput); that part is sent again with backoff, and still unprocessed after
- * MAX_ATTEMPTS is 503 CONTENDED, never a silently partial result.
+ * The batch operations' contract: DynamoDB may leave part of a batch unprocessed
+ * (throughput); that part is sent again with backoff (shared/store/retry.ts), and still
+ * unprocessed after the last attempt is 503 CONTENDED, never a silently partial result.
  */
 async function untilProcessed<T>(first: T[], send: (pending: T[]) => Promise<T[]>): Promise<void> {
   let pending = first;
-  for (let attempt = 0; pending.length; attempt++) {
-    if (attempt >= MAX_ATTEMPTS) throw contended();
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-    pending = await send(pending);
-  }
+  if (!pending.length) return;
+  await retrying(
+    async () => {
+      pending = await send(pending);
+      return pending.length ? AGAIN : undefined;
+    },
+    { backoff: (attempt) => 20 * attempt },
+  );
 }
 
 const chunks = <T>(items: readonly T[], size: number) =>
