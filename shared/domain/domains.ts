@@ -6,30 +6,17 @@ import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import * as store from '../store/domains.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
-import { DEFAULT_DOMAIN_NAME_PATTERN, type domain, type domainCreate } from '../schemas/domains.js';
+import { toView as toDomainView, type DomainRecord } from '../entities/domain.js';
+import { DEFAULT_DOMAIN_NAME_PATTERN, type domainCreate } from '../schemas/domains.js';
 
 export type DomainInput = z.output<typeof domainCreate>;
-
-export type DomainView = z.output<typeof domain>;
-
-export const toDomainView = (record: store.DomainRecord, tmDelete = ''): DomainView => ({
-  id: record.id,
-  customer_id: record.customer_id,
-  domain_name: record.domain_name,
-  realm: record.realm,
-  name: record.name,
-  detail: record.detail,
-  tm_create: record.tm_create,
-  tm_update: record.tm_update,
-  tm_delete: tmDelete,
-});
 
 /** The SIP realm devices of a domain register to. */
 export const realmOf = (domainName: string) => `${domainName}.${config.sipDomainSuffix}`;
 
 export const domainNotFound = () => notFound('DOMAIN_NOT_FOUND', 'No domain with this id.');
 
-const newDomainRecord = (customerId: string, input: DomainInput): store.DomainRecord => ({
+const newDomainRecord = (customerId: string, input: DomainInput): DomainRecord => ({
   id: newId(),
   customer_id: customerId,
   domain_name: input.domain_name,
@@ -57,7 +44,7 @@ export async function listDomains(customerId: string, page: PageRequest) {
 }
 
 /** The record (with realm and extension count) or a 404; ids that cannot exist cost no round trip. */
-export async function requireDomain(customerId: string, domainId: string): Promise<store.DomainRecord> {
+export async function requireDomain(customerId: string, domainId: string): Promise<DomainRecord> {
   if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
   const record = await store.getDomain(customerId, domainId);
   if (!record) throw domainNotFound();

@@ -8,34 +8,12 @@ import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain, resolveDefaultDomain } from './domains.js';
 import { bindingRemovalForExtensionDelete } from './registrations.js';
 import type * as z from 'zod';
-import type { extension, extensionCreate, extensionUpdate } from '../schemas/extensions.js';
+import { aorOf, fromItem, toView as toExtensionView, type ExtensionRecord } from '../entities/extension.js';
+import type { extensionCreate, extensionUpdate } from '../schemas/extensions.js';
 
 export type ExtensionInput = z.output<typeof extensionCreate>;
 
 export type ExtensionChanges = z.output<typeof extensionUpdate>;
-
-/**
- * The seed's extension object (customer_id replaces the seed's older user_id) plus the
- * fields VoIPbin's current clients read: username (= extension) and domain_name (the
- * realm devices register to).
- */
-export type ExtensionView = z.output<typeof extension>;
-
-export const toExtensionView = (record: store.ExtensionRecord, tmDelete = ''): ExtensionView => ({
-  id: record.id,
-  customer_id: record.customer_id,
-  name: record.name,
-  detail: record.detail,
-  domain_id: record.domain_id,
-  extension: record.extension,
-  username: record.extension,
-  domain_name: record.realm,
-  password: record.password,
-  direct_hash: record.direct_hash,
-  tm_create: record.tm_create,
-  tm_update: record.tm_update,
-  tm_delete: tmDelete,
-});
 
 export const extensionNotFound = () => notFound('EXTENSION_NOT_FOUND', 'No extension with this id.');
 
@@ -87,9 +65,6 @@ export function computeHa1(username: string, realm: string, password: string) {
 /** 12 lowercase hex characters from 6 CSPRNG bytes, as VoIPbin's. */
 export const newDirectHash = (): string => randomBytes(6).toString('hex');
 
-/** The address the registrar caches credentials under: username@realm. */
-const aorOf = (record: { extension: string; realm: string }) => `${record.extension}@${record.realm}`;
-
 /**
  * After a committed change to what the registrar's credential lookup answers for this
  * extension: the registrar's cache forgets the AOR (a negative entry included) before we
@@ -134,7 +109,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     const domain = useDefault ? await resolveDefaultDomain(customerId) : await requireDomain(customerId, input.domain_id!);
     const ha1 = computeHa1(input.extension, domain.realm, password);
     const now = clock();
-    const record: store.ExtensionRecord = {
+    const record: ExtensionRecord = {
       id: newId(now),
       customer_id: customerId,
       name: input.name ?? '',
@@ -170,7 +145,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
 
 /** The stored record or a 404; ids that cannot exist cost no round trip. */
 /** Callers pass path ids, which idParams has already checked are UUIDs. */
-export async function requireExtension(customerId: string, extensionId: string): Promise<store.ExtensionRecord> {
+export async function requireExtension(customerId: string, extensionId: string): Promise<ExtensionRecord> {
   const record = await store.getExtension(customerId, extensionId);
   if (!record) throw extensionNotFound();
   return record;
@@ -213,7 +188,7 @@ export async function updateExtension(customerId: string, extensionId: string, c
   const ok = await store.updateExtensionWithPassword(existing, { ...fields, password }, ha1, tmUpdate);
   if (!ok) throw extensionNotFound();
   await invalidateCachedCredential(existing);
-  const updated: store.ExtensionRecord = {
+  const updated: ExtensionRecord = {
     ...existing,
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.detail !== undefined ? { detail: changes.detail } : {}),
@@ -257,7 +232,7 @@ export async function deleteExtension(customerId: string, extensionId: string) {
   for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
     const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
     if (!extension) throw extensionNotFound();
-    const existing = store.extensionRecordOf(extension);
+    const existing = fromItem(extension);
     const aor = aorOf(existing);
     const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aor, bindings);
     const outcome = await store.deleteExtensionItems(existing, removal.transactItems);
