@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { createDomain } from '../shared/domain/domains.js';
 import { computeHa1, createExtension } from '../shared/domain/extensions.js';
 import { getExtension, insertExtension } from '../shared/store/extensions.js';
-import { putItem, putNew, transactWrite, type TransactionWrite } from '../shared/store/transactions.js';
+import { ApiError } from '../shared/errors.js';
+import {
+  putItem,
+  putNew,
+  REREAD,
+  rereadUntilSettled,
+  transactWrite,
+  type TransactionWrite,
+} from '../shared/store/transactions.js';
 import { db, tableName } from '../shared/table/client.js';
 
 /** Items of this file only: a partition of its own per test. */
@@ -82,5 +90,22 @@ describe('an extension create that breaks several rules at once', () => {
     expect(await insertExtension(again, ha1)).toBe('extension-taken');
     expect(await insertExtension({ ...again, extension: '101' }, ha1)).toBe('direct-hash-taken');
     expect(await getExtension(customerId, again.id)).toBeUndefined();
+  });
+});
+
+describe('a read-decide-write that finds the state changed', () => {
+  it('decides again on a fresh read, and answers the first settled attempt', async () => {
+    const answers = [REREAD, REREAD, 'deleted'] as const;
+    let attempts = 0;
+    expect(await rereadUntilSettled(5, async () => answers[attempts++]!)).toBe('deleted');
+    expect(attempts).toBe(3);
+  });
+
+  it('still changing after its attempts: 503 CONTENDED (retry shortly), not a stale answer', async () => {
+    let attempts = 0;
+    const settled = rereadUntilSettled(4, async () => (attempts++, REREAD));
+    await expect(settled).rejects.toBeInstanceOf(ApiError);
+    await expect(settled).rejects.toMatchObject({ status: 'UNAVAILABLE', reason: 'CONTENDED' });
+    expect(attempts).toBe(4);
   });
 });

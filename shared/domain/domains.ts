@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { config } from '../config.js';
-import { alreadyExists, contended, failedPrecondition, notFound } from '../errors.js';
+import { alreadyExists, failedPrecondition, notFound } from '../errors.js';
 import { newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import * as store from '../store/domains.js';
+import { REREAD, rereadUntilSettled } from '../store/transactions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
 import { toView as toDomainView, type DomainRecord } from '../entities/domain.js';
@@ -106,7 +107,7 @@ const DEFAULT_DOMAIN_ATTEMPTS = 4;
  */
 export async function resolveDefaultDomain(customerId: string): Promise<{ id: string; realm: string }> {
   const domainName = defaultDomainName(customerId);
-  for (let attempt = 1; attempt <= DEFAULT_DOMAIN_ATTEMPTS; attempt++) {
+  return rereadUntilSettled(DEFAULT_DOMAIN_ATTEMPTS, async () => {
     const claim = await store.getDomainNameClaim(domainName);
     if (claim) {
       if (claim.customer_id !== customerId) {
@@ -121,6 +122,6 @@ export async function resolveDefaultDomain(customerId: string): Promise<{ id: st
     const record = newDomainRecord(customerId, { domain_name: domainName, name: 'default', detail: '' });
     if ((await store.insertDomain(record)) === 'ok') return { id: record.id, realm: record.realm };
     // name-taken: a concurrent first use won; its claim is read on the next pass.
-  }
-  throw contended();
+    return REREAD;
+  });
 }

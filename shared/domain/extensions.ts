@@ -4,6 +4,7 @@ import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import { readExtensionBindings } from '../store/bindings.js';
 import * as store from '../store/extensions.js';
+import { REREAD, rereadUntilSettled } from '../store/transactions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain, resolveDefaultDomain } from './domains.js';
 import { bindingRemovalForExtensionDelete } from './registrations.js';
@@ -104,8 +105,9 @@ export async function createExtension(customerId: string, input: ExtensionInput,
   const password = given ?? generatePassword(input.extension);
   const useDefault = input.domain_id === undefined;
 
+  let domainAttempts = 0;
   let hashAttempts = 0;
-  for (let attempt = 1; ; attempt++) {
+  return rereadUntilSettled(RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, async () => {
     const domain = useDefault ? await resolveDefaultDomain(customerId) : await requireDomain(customerId, input.domain_id!);
     const ha1 = computeHa1(input.extension, domain.realm, password);
     const now = clock();
@@ -129,7 +131,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     }
     if (outcome === 'domain-not-found') {
       // The default domain was deleted since it was read: make it again.
-      if (useDefault && attempt < RACE_ATTEMPTS) continue;
+      if (useDefault && ++domainAttempts < RACE_ATTEMPTS) return REREAD;
       throw domainNotFound();
     }
     if (outcome === 'extension-taken') {
@@ -140,7 +142,8 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     }
     // direct-hash-taken: 48 random bits collided with another extension's; draw again.
     if (++hashAttempts >= DIRECT_HASH_ATTEMPTS) throw contended();
-  }
+    return REREAD;
+  });
 }
 
 /** The stored record or a 404; ids that cannot exist cost no round trip. */
@@ -203,7 +206,7 @@ export async function updateExtension(customerId: string, extensionId: string, c
  * first: the old hash's claim item is keyed by the hash only the extension knows.
  */
 export async function regenerateDirectHash(customerId: string, extensionId: string) {
-  for (let attempt = 1; attempt <= RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS; attempt++) {
+  return rereadUntilSettled(RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, async () => {
     const existing = await requireExtension(customerId, extensionId);
     const newHash = newDirectHash();
     const tmUpdate = nowTimestamp();
@@ -211,8 +214,8 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
     if (outcome === 'ok') return toExtensionView({ ...existing, direct_hash: newHash, tm_update: tmUpdate });
     // 'changed': deleted or regenerated concurrently; 'direct-hash-taken': collision.
     // Either way read again (a deleted extension then answers 404).
-  }
-  throw contended();
+    return REREAD;
+  });
 }
 
 /**
@@ -229,19 +232,15 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  * bindingRemovalForExtensionDelete).
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
-  for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
+  return rereadUntilSettled(RACE_ATTEMPTS, async () => {
     const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
     if (!extension) throw extensionNotFound();
     const existing = fromItem(extension);
-    const aor = aorOf(existing);
-    const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aor, bindings);
-    const outcome = await store.deleteExtensionItems(existing, removal.transactItems);
-    if (outcome === 'ok') {
-      await invalidateCachedCredential(existing);
-      await removal.afterCommit();
-      return toExtensionView(existing, nowTimestamp());
-    }
+    const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aorOf(existing), bindings);
     // 'changed': a regenerate or delete raced in; read again (gone = 404).
-  }
-  throw contended();
+    if ((await store.deleteExtensionItems(existing, removal.transactItems)) === 'changed') return REREAD;
+    await invalidateCachedCredential(existing);
+    await removal.afterCommit();
+    return toExtensionView(existing, nowTimestamp());
+  });
 }

@@ -1,11 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { domainNameClaimOf, domainNameItem, domainNameKey, type DomainNameClaim } from '../entities/claims.js';
 import * as Domain from '../entities/domain.js';
-import { contended } from '../errors.js';
 import { db, tableName } from '../table/client.js';
 import { updateGivenFields } from './expressions.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
-import { deleteItem, putNew, transactWrite, updateItem } from './transactions.js';
+import { deleteItem, putNew, REREAD, rereadUntilSettled, transactWrite, updateItem } from './transactions.js';
 
 /**
  * The domain and the claim on its name, together or not at all.
@@ -64,10 +63,10 @@ export async function deleteDomain(
   customerId: string,
   domainId: string,
 ): Promise<{ outcome: 'deleted'; record: Domain.DomainRecord } | { outcome: 'not-found' } | { outcome: 'has-extensions' }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  return rereadUntilSettled(5, async () => {
     const existing = await getDomain(customerId, domainId);
-    if (!existing) return { outcome: 'not-found' };
-    if (existing.extension_count > 0) return { outcome: 'has-extensions' };
+    if (!existing) return { outcome: 'not-found' as const };
+    if (existing.extension_count > 0) return { outcome: 'has-extensions' as const };
     // Either condition failing means the domain changed between the read and the write
     // (deleted, or an extension was added): read again and decide on the fresh state.
     const result = await transactWrite([
@@ -86,7 +85,6 @@ export async function deleteDomain(
         onConditionFailed: 'changed',
       },
     ]);
-    if (result.ok) return { outcome: 'deleted', record: existing };
-  }
-  throw contended();
+    return result.ok ? { outcome: 'deleted' as const, record: existing } : REREAD;
+  });
 }

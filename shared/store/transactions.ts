@@ -89,3 +89,20 @@ function outcomesOf<Outcome>(failedWrites: readonly TransactionWrite<Outcome>[])
   }
   return new Set(failedWrites.map((w) => w.onConditionFailed as Outcome));
 }
+
+/** What an attempt answers when its conditional write found the state changed since its read. */
+export const REREAD = Symbol('reread');
+
+/**
+ * Optimistic concurrency around a read-decide-write: each attempt reads, decides and
+ * writes conditionally; an attempt whose write found the state changed answers REREAD,
+ * and the next attempt decides on a fresh read. Still changing after `attempts`: 503
+ * CONTENDED (the client retries shortly), never an answer decided on a stale read.
+ */
+export async function rereadUntilSettled<T>(attempts: number, attempt: () => Promise<T | typeof REREAD>): Promise<T> {
+  for (let n = 0; n < attempts; n++) {
+    const answer = await attempt();
+    if (answer !== REREAD) return answer;
+  }
+  throw contended();
+}
