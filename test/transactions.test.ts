@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDomain } from '../shared/domain/domains.js';
-import { computeHa1, createExtension } from '../shared/domain/extensions.js';
+import { createExtension } from '../shared/domain/extensions.js';
+import { computeHa1 } from '../shared/domain/secrets.js';
 import { getExtension, insertExtension } from '../shared/store/extensions.js';
 import { ApiError } from '../shared/errors.js';
 import {

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { alreadyExists, contended, invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
@@ -11,60 +10,13 @@ import { bindingRemovalForExtensionDelete } from './registrations.js';
 import type * as z from 'zod';
 import { aorOf, fromItem, toView as toExtensionView, type ExtensionRecord } from '../entities/extension.js';
 import type { extensionCreate, extensionUpdate } from '../schemas/extensions.js';
+import { computeHa1, generatePassword, newDirectHash, passwordProblem } from './secrets.js';
 
 export type ExtensionInput = z.output<typeof extensionCreate>;
 
 export type ExtensionChanges = z.output<typeof extensionUpdate>;
 
 export const extensionNotFound = () => notFound('EXTENSION_NOT_FOUND', 'No extension with this id.');
-
-// ---------------------------------------------------------------------------------------
-// Secrets: passwords, digest HA1, direct hashes
-
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 128;
-const GENERATED_PASSWORD_LENGTH = 24;
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Why a password is refused, or undefined when it is acceptable for this extension. */
-export function passwordProblem(password: string, extension: string): string | undefined {
-  const problems: string[] = [];
-  if (password.length < PASSWORD_MIN_LENGTH) problems.push(`be at least ${PASSWORD_MIN_LENGTH} characters long`);
-  if (password.length > PASSWORD_MAX_LENGTH) problems.push(`be at most ${PASSWORD_MAX_LENGTH} characters long`);
-  if (!/^[\x21-\x7e]*$/.test(password)) problems.push('use printable ASCII characters only, no spaces');
-  if (!/[A-Za-z]/.test(password) || !/[0-9]/.test(password)) problems.push('contain both letters and digits');
-  if (extension && password.toLowerCase().includes(extension.toLowerCase())) {
-    problems.push('not contain the extension number');
-  }
-  return problems.length ? `password must ${problems.join(', and ')}.` : undefined;
-}
-
-/** 24 letters and digits from the CSPRNG (about 143 bits), satisfying passwordProblem. */
-export function generatePassword(extension: string): string {
-  for (;;) {
-    let password = '';
-    while (password.length < GENERATED_PASSWORD_LENGTH) {
-      for (const byte of randomBytes(32)) {
-        // 248 = 4 * 62: rejecting larger bytes keeps every character equally likely.
-        if (byte < 248 && password.length < GENERATED_PASSWORD_LENGTH) password += ALPHANUMERIC[byte % 62];
-      }
-    }
-    if (!passwordProblem(password, extension)) return password;
-  }
-}
-
-const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-/** RFC 2617 HA1 for `username` in `realm`, and Kamailio's ha1b (username@realm form). */
-export function computeHa1(username: string, realm: string, password: string) {
-  return {
-    ha1: md5(`${username}:${realm}:${password}`),
-    ha1b: md5(`${username}@${realm}:${realm}:${password}`),
-  };
-}
-
-/** 12 lowercase hex characters from 6 CSPRNG bytes, as VoIPbin's. */
-export const newDirectHash = (): string => randomBytes(6).toString('hex');
 
 /**
  * After a committed change to what the registrar's credential lookup answers for this
