@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as AccessKey from '../entities/accessKey.js';
 import { accessKeyLookupItem, accessKeyLookupKey, accessKeyLookupOf, type AccessKeyLookup } from '../entities/claims.js';
-import { db, tableName } from '../table/client.js';
 import { updateGivenFields } from './expressions.js';
+import { readItem } from './readItem.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { deleteItem, putNew, transactWrite, type TransactionWrite } from './transactions.js';
 
@@ -27,17 +26,11 @@ export async function insertAccessKey(accessKey: AccessKey.AccessKeyRecord): Pro
 }
 
 export async function findAccessKeyBySecretHash(secretHash: string): Promise<AccessKeyLookup | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: accessKeyLookupKey(secretHash), ConsistentRead: true }),
-  );
-  return Item ? accessKeyLookupOf(Item) : undefined;
+  return readItem(accessKeyLookupKey(secretHash), accessKeyLookupOf);
 }
 
 export async function getAccessKey(customerId: string, accessKeyId: string): Promise<AccessKey.AccessKeyRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: AccessKey.key(customerId, accessKeyId), ConsistentRead: true }),
-  );
-  return Item ? AccessKey.fromItem(Item) : undefined;
+  return readItem(AccessKey.key(customerId, accessKeyId), AccessKey.fromItem);
 }
 
 export function listAccessKeys(customerId: string, page: PageRequest): Promise<Page<AccessKey.AccessKeyRecord>> {

@@ -1,7 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as AccessKey from '../entities/accessKey.js';
 import * as Customer from '../entities/customer.js';
-import { db, tableName } from '../table/client.js';
+import { readItem } from './readItem.js';
 import { accessKeyWrites } from './accessKeys.js';
 import { putNew, transactWrite } from './transactions.js';
 
@@ -18,6 +17,5 @@ export async function insertCustomerWithKey(
 }
 
 export async function getCustomer(customerId: string): Promise<Customer.CustomerRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: Customer.key(customerId), ConsistentRead: true }));
-  return Item ? Customer.fromItem(Item) : undefined;
+  return readItem(Customer.key(customerId), Customer.fromItem);
 }

@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { domainNameClaimOf, domainNameItem, domainNameKey, type DomainNameClaim } from '../entities/claims.js';
 import * as Domain from '../entities/domain.js';
-import { db, tableName } from '../table/client.js';
 import { updateGivenFields } from './expressions.js';
+import { readItem } from './readItem.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { deleteItem, putNew, REREAD, rereadUntilSettled, transactWrite, updateItem } from './transactions.js';
 
@@ -21,13 +20,11 @@ export async function insertDomain(domain: Domain.DomainRecord): Promise<'ok' | 
 
 /** ONE GetItem, strongly consistent: the claim of a domain_name, or undefined when free. */
 export async function getDomainNameClaim(domainName: string): Promise<DomainNameClaim | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: domainNameKey(domainName), ConsistentRead: true }));
-  return Item ? domainNameClaimOf(Item) : undefined;
+  return readItem(domainNameKey(domainName), domainNameClaimOf);
 }
 
 export async function getDomain(customerId: string, domainId: string): Promise<Domain.DomainRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: Domain.key(customerId, domainId), ConsistentRead: true }));
-  return Item ? Domain.fromItem(Item) : undefined;
+  return readItem(Domain.key(customerId, domainId), Domain.fromItem);
 }
 
 export function listDomains(customerId: string, page: PageRequest): Promise<Page<Domain.DomainRecord>> {

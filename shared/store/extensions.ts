@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   DIRECT_HASH_PATTERN,
   directHashClaimOf,
@@ -13,9 +12,9 @@ import {
   type SipCredential,
 } from '../entities/claims.js';
 import * as Extension from '../entities/extension.js';
-import { db, tableName } from '../table/client.js';
 import { extensionCountChange } from './domains.js';
 import { setGivenFields, updateGivenFields } from './expressions.js';
+import { readItem } from './readItem.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
 import { deleteItem, putNew, transactWrite, updateItem, type TransactionWrite, type TransactItem } from './transactions.js';
 
@@ -52,10 +51,7 @@ export async function insertExtension(extension: Extension.ExtensionRecord, ha1:
 }
 
 export async function getExtension(customerId: string, extensionId: string): Promise<Extension.ExtensionRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: Extension.key(customerId, extensionId), ConsistentRead: true }),
-  );
-  return Item ? Extension.fromItem(Item) : undefined;
+  return readItem(Extension.key(customerId, extensionId), Extension.fromItem);
 }
 
 /** Newest first, one Query per page. GSIs are eventually consistent (docs/data-model.md). */
@@ -182,17 +178,11 @@ export async function deleteExtensionItems(
 
 /** The registrar's digest lookup: ONE GetItem (strongly consistent: a password change applies at once). */
 export async function findSipCredential(realm: string, username: string): Promise<SipCredential | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: sipCredentialKey(realm, username), ConsistentRead: true }),
-  );
-  return Item ? sipCredentialOf(Item) : undefined;
+  return readItem(sipCredentialKey(realm, username), sipCredentialOf);
 }
 
 /** sip:direct.<hash>@… to the extension: ONE GetItem (strongly consistent: a regenerate applies at once). */
 export async function findExtensionByDirectHash(directHash: string): Promise<DirectHashClaim | undefined> {
   if (!DIRECT_HASH_PATTERN.test(directHash)) return undefined;
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: directHashKey(directHash), ConsistentRead: true }),
-  );
-  return Item ? directHashClaimOf(Item) : undefined;
+  return readItem(directHashKey(directHash), directHashClaimOf);
 }
