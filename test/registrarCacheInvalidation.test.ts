@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { computeHa1 } from '../shared/domain/extensions.js';
+import { computeHa1 } from '../shared/domain/secrets.js';
 import { logger } from '../shared/log.js';
 import { CONTROL_TIMEOUT_MS, INVALIDATION_FAILED } from '../shared/registrar/control.js';
 import { routes } from '../shared/routes/index.js';

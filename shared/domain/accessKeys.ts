@@ -1,32 +1,19 @@
+import type * as z from 'zod';
 import { config } from '../config.js';
+import { toView as toAccessKeyView, type AccessKeyRecord } from '../entities/accessKey.js';
 import { notFound, unauthenticated } from '../errors.js';
-import { formatTimestamp, newId, nowTimestamp } from '../ids.js';
+import { newId, nowTimestamp } from '../ids.js';
+import type { accessKeyCreate, accessKeyUpdate } from '../schemas/accessKeys.js';
 import * as store from '../store/accessKeys.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { hashSecret, newAccessKeySecret, tokenPrefixOf } from './secrets.js';
-import type * as z from 'zod';
-import type { accessKey, accessKeyCreate, accessKeyUpdate } from '../schemas/accessKeys.js';
 
 export type AccessKeyInput = z.output<typeof accessKeyCreate>;
 
 export type AccessKeyChanges = z.output<typeof accessKeyUpdate>;
 
-export type AccessKeyView = z.output<typeof accessKey>;
-
-export const toAccessKeyView = (record: store.AccessKeyRecord, tmDelete = ''): AccessKeyView => ({
-  id: record.id,
-  customer_id: record.customer_id,
-  name: record.name,
-  detail: record.detail,
-  token_prefix: record.token_prefix ?? '',
-  tm_expire: record.expire_at ? formatTimestamp(record.expire_at) : '',
-  tm_create: record.tm_create,
-  tm_update: record.tm_update,
-  tm_delete: tmDelete,
-});
-
 export function newAccessKey(customerId: string, input: AccessKeyInput, secret = newAccessKeySecret()) {
-  const record: store.AccessKeyRecord = {
+  const record: AccessKeyRecord = {
     id: newId(),
     customer_id: customerId,
     name: input.name ?? '',

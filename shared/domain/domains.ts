@@ -1,35 +1,23 @@
 import { createHash } from 'node:crypto';
 import { config } from '../config.js';
-import { alreadyExists, contended, failedPrecondition, notFound } from '../errors.js';
+import { alreadyExists, failedPrecondition, notFound } from '../errors.js';
 import { newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import * as store from '../store/domains.js';
+import { REREAD, rereadUntilSettled } from '../store/transactions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
-import { DEFAULT_DOMAIN_NAME_PATTERN, type domain, type domainCreate } from '../schemas/domains.js';
+import { toView as toDomainView, type DomainRecord } from '../entities/domain.js';
+import { DEFAULT_DOMAIN_NAME_PATTERN, type domainCreate } from '../schemas/domains.js';
 
 export type DomainInput = z.output<typeof domainCreate>;
-
-export type DomainView = z.output<typeof domain>;
-
-export const toDomainView = (record: store.DomainRecord, tmDelete = ''): DomainView => ({
-  id: record.id,
-  customer_id: record.customer_id,
-  domain_name: record.domain_name,
-  realm: record.realm,
-  name: record.name,
-  detail: record.detail,
-  tm_create: record.tm_create,
-  tm_update: record.tm_update,
-  tm_delete: tmDelete,
-});
 
 /** The SIP realm devices of a domain register to. */
 export const realmOf = (domainName: string) => `${domainName}.${config.sipDomainSuffix}`;
 
 export const domainNotFound = () => notFound('DOMAIN_NOT_FOUND', 'No domain with this id.');
 
-const newDomainRecord = (customerId: string, input: DomainInput): store.DomainRecord => ({
+const newDomainRecord = (customerId: string, input: DomainInput): DomainRecord => ({
   id: newId(),
   customer_id: customerId,
   domain_name: input.domain_name,
@@ -57,7 +45,7 @@ export async function listDomains(customerId: string, page: PageRequest) {
 }
 
 /** The record (with realm and extension count) or a 404; ids that cannot exist cost no round trip. */
-export async function requireDomain(customerId: string, domainId: string): Promise<store.DomainRecord> {
+export async function requireDomain(customerId: string, domainId: string): Promise<DomainRecord> {
   if (!UUID_PATTERN.test(domainId)) throw domainNotFound();
   const record = await store.getDomain(customerId, domainId);
   if (!record) throw domainNotFound();
@@ -119,7 +107,7 @@ const DEFAULT_DOMAIN_ATTEMPTS = 4;
  */
 export async function resolveDefaultDomain(customerId: string): Promise<{ id: string; realm: string }> {
   const domainName = defaultDomainName(customerId);
-  for (let attempt = 1; attempt <= DEFAULT_DOMAIN_ATTEMPTS; attempt++) {
+  return rereadUntilSettled(DEFAULT_DOMAIN_ATTEMPTS, async () => {
     const claim = await store.getDomainNameClaim(domainName);
     if (claim) {
       if (claim.customer_id !== customerId) {
@@ -134,6 +122,6 @@ export async function resolveDefaultDomain(customerId: string): Promise<{ id: st
     const record = newDomainRecord(customerId, { domain_name: domainName, name: 'default', detail: '' });
     if ((await store.insertDomain(record)) === 'ok') return { id: record.id, realm: record.realm };
     // name-taken: a concurrent first use won; its claim is read on the next pass.
-  }
-  throw contended();
+    return REREAD;
+  });
 }

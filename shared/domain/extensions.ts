@@ -1,94 +1,22 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { alreadyExists, contended, invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import { readExtensionBindings } from '../store/bindings.js';
 import * as store from '../store/extensions.js';
+import { REREAD, rereadUntilSettled } from '../store/transactions.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain, resolveDefaultDomain } from './domains.js';
 import { bindingRemovalForExtensionDelete } from './registrations.js';
 import type * as z from 'zod';
-import type { extension, extensionCreate, extensionUpdate } from '../schemas/extensions.js';
+import { aorOf, fromItem, toView as toExtensionView, type ExtensionRecord } from '../entities/extension.js';
+import type { extensionCreate, extensionUpdate } from '../schemas/extensions.js';
+import { computeHa1, generatePassword, newDirectHash, passwordProblem } from './secrets.js';
 
 export type ExtensionInput = z.output<typeof extensionCreate>;
 
 export type ExtensionChanges = z.output<typeof extensionUpdate>;
 
-/**
- * The seed's extension object (customer_id replaces the seed's older user_id) plus the
- * fields VoIPbin's current clients read: username (= extension) and domain_name (the
- * realm devices register to).
- */
-export type ExtensionView = z.output<typeof extension>;
-
-export const toExtensionView = (record: store.ExtensionRecord, tmDelete = ''): ExtensionView => ({
-  id: record.id,
-  customer_id: record.customer_id,
-  name: record.name,
-  detail: record.detail,
-  domain_id: record.domain_id,
-  extension: record.extension,
-  username: record.extension,
-  domain_name: record.realm,
-  password: record.password,
-  direct_hash: record.direct_hash,
-  tm_create: record.tm_create,
-  tm_update: record.tm_update,
-  tm_delete: tmDelete,
-});
-
 export const extensionNotFound = () => notFound('EXTENSION_NOT_FOUND', 'No extension with this id.');
-
-// ---------------------------------------------------------------------------------------
-// Secrets: passwords, digest HA1, direct hashes
-
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 128;
-const GENERATED_PASSWORD_LENGTH = 24;
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Why a password is refused, or undefined when it is acceptable for this extension. */
-export function passwordProblem(password: string, extension: string): string | undefined {
-  const problems: string[] = [];
-  if (password.length < PASSWORD_MIN_LENGTH) problems.push(`be at least ${PASSWORD_MIN_LENGTH} characters long`);
-  if (password.length > PASSWORD_MAX_LENGTH) problems.push(`be at most ${PASSWORD_MAX_LENGTH} characters long`);
-  if (!/^[\x21-\x7e]*$/.test(password)) problems.push('use printable ASCII characters only, no spaces');
-  if (!/[A-Za-z]/.test(password) || !/[0-9]/.test(password)) problems.push('contain both letters and digits');
-  if (extension && password.toLowerCase().includes(extension.toLowerCase())) {
-    problems.push('not contain the extension number');
-  }
-  return problems.length ? `password must ${problems.join(', and ')}.` : undefined;
-}
-
-/** 24 letters and digits from the CSPRNG (about 143 bits), satisfying passwordProblem. */
-export function generatePassword(extension: string): string {
-  for (;;) {
-    let password = '';
-    while (password.length < GENERATED_PASSWORD_LENGTH) {
-      for (const byte of randomBytes(32)) {
-        // 248 = 4 * 62: rejecting larger bytes keeps every character equally likely.
-        if (byte < 248 && password.length < GENERATED_PASSWORD_LENGTH) password += ALPHANUMERIC[byte % 62];
-      }
-    }
-    if (!passwordProblem(password, extension)) return password;
-  }
-}
-
-const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-/** RFC 2617 HA1 for `username` in `realm`, and Kamailio's ha1b (username@realm form). */
-export function computeHa1(username: string, realm: string, password: string) {
-  return {
-    ha1: md5(`${username}:${realm}:${password}`),
-    ha1b: md5(`${username}@${realm}:${realm}:${password}`),
-  };
-}
-
-/** 12 lowercase hex characters from 6 CSPRNG bytes, as VoIPbin's. */
-export const newDirectHash = (): string => randomBytes(6).toString('hex');
-
-/** The address the registrar caches credentials under: username@realm. */
-const aorOf = (record: { extension: string; realm: string }) => `${record.extension}@${record.realm}`;
 
 /**
  * After a committed change to what the registrar's credential lookup answers for this
@@ -129,12 +57,13 @@ export async function createExtension(customerId: string, input: ExtensionInput,
   const password = given ?? generatePassword(input.extension);
   const useDefault = input.domain_id === undefined;
 
+  let domainAttempts = 0;
   let hashAttempts = 0;
-  for (let attempt = 1; ; attempt++) {
+  return rereadUntilSettled(RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, async () => {
     const domain = useDefault ? await resolveDefaultDomain(customerId) : await requireDomain(customerId, input.domain_id!);
     const ha1 = computeHa1(input.extension, domain.realm, password);
     const now = clock();
-    const record: store.ExtensionRecord = {
+    const record: ExtensionRecord = {
       id: newId(now),
       customer_id: customerId,
       name: input.name ?? '',
@@ -154,7 +83,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     }
     if (outcome === 'domain-not-found') {
       // The default domain was deleted since it was read: make it again.
-      if (useDefault && attempt < RACE_ATTEMPTS) continue;
+      if (useDefault && ++domainAttempts < RACE_ATTEMPTS) return REREAD;
       throw domainNotFound();
     }
     if (outcome === 'extension-taken') {
@@ -165,12 +94,13 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     }
     // direct-hash-taken: 48 random bits collided with another extension's; draw again.
     if (++hashAttempts >= DIRECT_HASH_ATTEMPTS) throw contended();
-  }
+    return REREAD;
+  });
 }
 
 /** The stored record or a 404; ids that cannot exist cost no round trip. */
 /** Callers pass path ids, which idParams has already checked are UUIDs. */
-export async function requireExtension(customerId: string, extensionId: string): Promise<store.ExtensionRecord> {
+export async function requireExtension(customerId: string, extensionId: string): Promise<ExtensionRecord> {
   const record = await store.getExtension(customerId, extensionId);
   if (!record) throw extensionNotFound();
   return record;
@@ -213,7 +143,7 @@ export async function updateExtension(customerId: string, extensionId: string, c
   const ok = await store.updateExtensionWithPassword(existing, { ...fields, password }, ha1, tmUpdate);
   if (!ok) throw extensionNotFound();
   await invalidateCachedCredential(existing);
-  const updated: store.ExtensionRecord = {
+  const updated: ExtensionRecord = {
     ...existing,
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.detail !== undefined ? { detail: changes.detail } : {}),
@@ -228,7 +158,7 @@ export async function updateExtension(customerId: string, extensionId: string, c
  * first: the old hash's claim item is keyed by the hash only the extension knows.
  */
 export async function regenerateDirectHash(customerId: string, extensionId: string) {
-  for (let attempt = 1; attempt <= RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS; attempt++) {
+  return rereadUntilSettled(RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, async () => {
     const existing = await requireExtension(customerId, extensionId);
     const newHash = newDirectHash();
     const tmUpdate = nowTimestamp();
@@ -236,8 +166,8 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
     if (outcome === 'ok') return toExtensionView({ ...existing, direct_hash: newHash, tm_update: tmUpdate });
     // 'changed': deleted or regenerated concurrently; 'direct-hash-taken': collision.
     // Either way read again (a deleted extension then answers 404).
-  }
-  throw contended();
+    return REREAD;
+  });
 }
 
 /**
@@ -254,19 +184,15 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  * bindingRemovalForExtensionDelete).
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
-  for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
+  return rereadUntilSettled(RACE_ATTEMPTS, async () => {
     const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
     if (!extension) throw extensionNotFound();
-    const existing = store.extensionRecordOf(extension);
-    const aor = aorOf(existing);
-    const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aor, bindings);
-    const outcome = await store.deleteExtensionItems(existing, removal.transactItems);
-    if (outcome === 'ok') {
-      await invalidateCachedCredential(existing);
-      await removal.afterCommit();
-      return toExtensionView(existing, nowTimestamp());
-    }
+    const existing = fromItem(extension);
+    const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aorOf(existing), bindings);
     // 'changed': a regenerate or delete raced in; read again (gone = 404).
-  }
-  throw contended();
+    if ((await store.deleteExtensionItems(existing, removal.transactItems)) === 'changed') return REREAD;
+    await invalidateCachedCredential(existing);
+    await removal.afterCommit();
+    return toExtensionView(existing, nowTimestamp());
+  });
 }

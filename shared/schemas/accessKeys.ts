@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { strictBody } from './body.js';
-import { detailText, nameText, timestamp } from './common.js';
+import * as AccessKey from '../entities/accessKey.js';
+import { detailText, nameText } from './common.js';
 
 const TEN_YEARS = 10 * 365 * 24 * 3600;
 
@@ -19,21 +20,8 @@ export const accessKeyUpdate = strictBody(
   ['id', 'customer_id', 'token', 'token_prefix', 'expire', 'tm_expire'],
 ).meta({ id: 'AccessKeyUpdate' });
 
-export const accessKey = z.object({
-  id: z.string(),
-  customer_id: z.string(),
-  name: z.string(),
-  detail: z.string(),
-  token_prefix: z
-    .string()
-    .describe(
-      'the first characters of the secret (at most 6, and at most a quarter of it), to tell keys apart; "" for keys made before it was kept',
-    ),
-  tm_expire: timestamp,
-  tm_create: timestamp,
-  tm_update: timestamp,
-  tm_delete: timestamp,
-}).meta({ id: 'AccessKey' });
+/** The API's access key is the view of the stored record (shared/entities/accessKey.ts). */
+export const accessKey = AccessKey.view;
 
 export const accessKeyWithToken = accessKey.extend({
   token: z.string().describe('the secret; shown only in this reply'),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { strictBody } from './body.js';
-import { detailText, nameText, timestamp } from './common.js';
+import { detailText, nameText } from './common.js';
 
 export const DOMAIN_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -38,14 +38,5 @@ export const domainUpdate = strictBody(
   ['id', 'customer_id', 'domain_name', 'realm'],
 ).meta({ id: 'DomainUpdate' });
 
-export const domain = z.object({
-  id: z.string(),
-  customer_id: z.string(),
-  domain_name: z.string(),
-  realm: z.string().describe('the SIP realm (and domain) devices of this domain register to'),
-  name: z.string(),
-  detail: z.string(),
-  tm_create: timestamp,
-  tm_update: timestamp,
-  tm_delete: timestamp,
-}).meta({ id: 'Domain' });
+/** The API's domain is the view of the stored record (shared/entities/domain.ts). */
+export { view as domain } from '../entities/domain.js';

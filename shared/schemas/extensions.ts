@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { UUID_PATTERN } from '../ids.js';
 import { strictBody } from './body.js';
-import { detailText, nameText, pageQuery, timestamp } from './common.js';
+import { detailText, nameText, pageQuery } from './common.js';
 
 export const EXTENSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
 
@@ -56,18 +56,5 @@ export const extensionListQuery = pageQuery.extend({
     .describe("only this domain's extensions; an unknown id gives an empty list"),
 });
 
-export const extension = z.object({
-  id: z.string(),
-  customer_id: z.string(),
-  name: z.string(),
-  detail: z.string(),
-  domain_id: z.string(),
-  extension: z.string().describe('the SIP username'),
-  username: z.string().describe('the SIP user name devices authenticate with; always equal to extension'),
-  domain_name: z.string().describe("the SIP domain (realm) devices register to: the domain's realm"),
-  password: z.string().describe('the SIP digest password'),
-  direct_hash: z.string().describe('12 hex characters; reach the extension at sip:direct.<hash>@<SIP domain>'),
-  tm_create: timestamp,
-  tm_update: timestamp,
-  tm_delete: timestamp,
-}).meta({ id: 'Extension' });
+/** The API's extension is the view of the stored record (shared/entities/extension.ts). */
+export { view as extension } from '../entities/extension.js';

@@ -1,105 +1,59 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../table/client.js';
-import { accessKeyHashKey, accessKeyKey, accessKeysPrefix } from '../table/keys.js';
-import { queryPage, type Page, type PageRequest } from './queryPage.js';
+import * as AccessKey from '../entities/accessKey.js';
+import { accessKeyLookupItem, accessKeyLookupKey, accessKeyLookupOf, type AccessKeyLookup } from '../entities/claims.js';
 import { updateGivenFields } from './expressions.js';
-import { transactWrite } from './transactions.js';
+import { readItem } from './readItem.js';
+import { queryPage, type Page, type PageRequest } from './queryPage.js';
+import { deleteItem, putNew, transactWrite, type TransactionWrite } from './transactions.js';
 
-export interface AccessKeyRecord {
-  id: string;
-  customer_id: string;
-  name: string;
-  detail: string;
-  /** SHA-256 of the secret; the secret itself is never stored. */
-  secret_hash: string;
-  /** The secret's first characters (shared/domain/secrets.ts, tokenPrefixOf); absent on keys made before it was kept. */
-  token_prefix?: string;
-  /** Epoch ms, 0 = never expires. */
-  expire_at: number;
-  tm_create: string;
-  tm_update: string;
-}
-
-/** What authentication needs, in the global lookup item. */
-export interface AccessKeyLookup {
-  customer_id: string;
-  accesskey_id: string;
-  expire_at: number;
-}
-
-const recordOf = (item: Record<string, unknown>): AccessKeyRecord => {
-  const { PK: _pk, SK: _sk, entity: _e, ...record } = item;
-  return record as unknown as AccessKeyRecord;
-};
-
-/** Puts the key and its hash lookup together; Put operations for a new customer may ride along. */
-export function accessKeyPuts(record: AccessKeyRecord) {
+/**
+ * The key and its hash lookup, both new; the writes of a new customer may ride along.
+ * `onTaken`: what it means when either exists already (random ids and secrets: never,
+ * unless an operator chose a secret that is in use).
+ */
+export function accessKeyWrites<Outcome>(
+  accessKey: AccessKey.AccessKeyRecord,
+  onTaken: Outcome,
+): TransactionWrite<Outcome>[] {
   return [
-    {
-      Put: {
-        TableName: tableName(),
-        Item: { ...accessKeyKey(record.customer_id, record.id), entity: 'accesskey', ...record },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
-    {
-      Put: {
-        TableName: tableName(),
-        Item: {
-          ...accessKeyHashKey(record.secret_hash),
-          entity: 'accesskey-lookup',
-          customer_id: record.customer_id,
-          accesskey_id: record.id,
-          expire_at: record.expire_at,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
+    { write: putNew(AccessKey.toItem(accessKey)), onConditionFailed: onTaken },
+    { write: putNew(accessKeyLookupItem(accessKey)), onConditionFailed: onTaken },
   ];
 }
 
-export async function insertAccessKey(record: AccessKeyRecord): Promise<void> {
-  const result = await transactWrite(accessKeyPuts(record));
+export async function insertAccessKey(accessKey: AccessKey.AccessKeyRecord): Promise<void> {
+  const result = await transactWrite(accessKeyWrites(accessKey, 'collided'));
   if (!result.ok) throw new Error('access key id or secret collided');
 }
 
 export async function findAccessKeyBySecretHash(secretHash: string): Promise<AccessKeyLookup | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: accessKeyHashKey(secretHash), ConsistentRead: true }),
-  );
-  return Item as AccessKeyLookup | undefined;
+  return readItem(accessKeyLookupKey(secretHash), accessKeyLookupOf);
 }
 
-export async function getAccessKey(customerId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: accessKeyKey(customerId, accessKeyId), ConsistentRead: true }));
-  return Item ? recordOf(Item) : undefined;
+export async function getAccessKey(customerId: string, accessKeyId: string): Promise<AccessKey.AccessKeyRecord | undefined> {
+  return readItem(AccessKey.key(customerId, accessKeyId), AccessKey.fromItem);
 }
 
-export async function listAccessKeys(customerId: string, page: PageRequest): Promise<Page<AccessKeyRecord>> {
-  const prefix = accessKeysPrefix(customerId);
-  const result = await queryPage(
-    { scope: { customerId, listing: 'accesskeys' }, partitionKey: prefix.PK, sortKeyPrefix: prefix.SKPrefix },
+export function listAccessKeys(customerId: string, page: PageRequest): Promise<Page<AccessKey.AccessKeyRecord>> {
+  return queryPage(
+    { scope: { customerId, listing: 'accesskeys' }, ...AccessKey.listing(customerId) },
     page,
+    AccessKey.fromItem,
   );
-  return { items: result.items.map(recordOf), nextPageToken: result.nextPageToken };
 }
 
 /**
  * Deletes the key and its lookup in one transaction. The read before it is needed
  * because the lookup is keyed by the secret's hash, which only the key item knows.
  */
-export async function deleteAccessKey(customerId: string, accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+export async function deleteAccessKey(customerId: string, accessKeyId: string): Promise<AccessKey.AccessKeyRecord | undefined> {
   const existing = await getAccessKey(customerId, accessKeyId);
   if (!existing) return undefined;
   const result = await transactWrite([
     {
-      Delete: {
-        TableName: tableName(),
-        Key: accessKeyKey(customerId, accessKeyId),
-        ConditionExpression: 'attribute_exists(PK)',
-      },
+      write: deleteItem(AccessKey.key(customerId, accessKeyId), { condition: 'attribute_exists(PK)' }),
+      onConditionFailed: 'gone',
     },
-    { Delete: { TableName: tableName(), Key: accessKeyHashKey(existing.secret_hash) } },
+    { write: deleteItem(accessKeyLookupKey(existing.secret_hash)) },
   ]);
   return result.ok ? existing : undefined;
 }
@@ -110,7 +64,7 @@ export async function updateAccessKey(
   accessKeyId: string,
   changes: { name?: string; detail?: string },
   tmUpdate: string,
-): Promise<AccessKeyRecord | undefined> {
-  const item = await updateGivenFields(accessKeyKey(customerId, accessKeyId), changes, tmUpdate);
-  return item ? recordOf(item) : undefined;
+): Promise<AccessKey.AccessKeyRecord | undefined> {
+  const item = await updateGivenFields(AccessKey.key(customerId, accessKeyId), changes, tmUpdate);
+  return item ? AccessKey.fromItem(item) : undefined;
 }

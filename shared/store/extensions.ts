@@ -1,100 +1,25 @@
-import { GetCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../table/client.js';
 import {
-  customerExtensionsIndex,
+  DIRECT_HASH_PATTERN,
+  directHashClaimOf,
+  directHashItem,
   directHashKey,
-  domainExtensionsIndex,
-  domainKey,
-  extensionIndexKeys,
-  extensionKey,
+  sipCredentialItem,
   sipCredentialKey,
-} from '../table/keys.js';
-import { queryPage, type Page, type PageRequest } from './queryPage.js';
-import { transactWrite } from './transactions.js';
+  sipCredentialKeyOf,
+  sipCredentialOf,
+  type DirectHashClaim,
+  type Ha1s,
+  type SipCredential,
+} from '../entities/claims.js';
+import * as Extension from '../entities/extension.js';
+import { extensionCountChange } from './domains.js';
 import { setGivenFields, updateGivenFields } from './expressions.js';
+import { readItem } from './readItem.js';
+import { queryPage, type Page, type PageRequest } from './queryPage.js';
+import { deleteItem, putNew, transactWrite, updateItem, type TransactionWrite, type TransactItem } from './transactions.js';
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-export interface ExtensionRecord {
-  id: string;
-  customer_id: string;
-  name: string;
-  detail: string;
-  domain_id: string;
-  /** The SIP username. */
-  extension: string;
-  /** Returned by the API, as VoIPbin does; never logged. */
-  password: string;
-  direct_hash: string;
-  /** The domain's realm, copied at create: the credential item's key needs it. */
-  realm: string;
-  tm_create: string;
-  tm_update: string;
-}
-
-/** What the registrar needs for digest auth, in ONE item keyed by (realm, username). */
-export interface SipCredential {
-  customer_id: string;
-  extension_id: string;
-  domain_id: string;
-  username: string;
-  realm: string;
-  /** md5(username:realm:password), hex */
-  ha1: string;
-  /** md5(username@realm:realm:password), hex */
-  ha1b: string;
-}
-
-/** What a direct_hash resolves to: the extension and its AOR (username@realm). */
-export interface DirectHashTarget {
-  direct_hash: string;
-  customer_id: string;
-  extension_id: string;
-  domain_id: string;
-  username: string;
-  realm: string;
-}
-
-const EXTENSION_FIELDS = [
-  'id',
-  'customer_id',
-  'name',
-  'detail',
-  'domain_id',
-  'extension',
-  'password',
-  'direct_hash',
-  'realm',
-  'tm_create',
-  'tm_update',
-] as const;
-
-/** The extension record of a raw item (also read by the bindings store's partition Query). */
-export const extensionRecordOf = (item: Record<string, unknown>): ExtensionRecord =>
-  Object.fromEntries(EXTENSION_FIELDS.map((field) => [field, (item[field] as string | undefined) ?? ''])) as unknown as ExtensionRecord;
-
-const credentialItem = (record: ExtensionRecord, ha1: { ha1: string; ha1b: string }) => ({
-  ...sipCredentialKey(record.realm, record.extension),
-  entity: 'sip-credential',
-  customer_id: record.customer_id,
-  extension_id: record.id,
-  domain_id: record.domain_id,
-  username: record.extension,
-  realm: record.realm,
-  ha1: ha1.ha1,
-  ha1b: ha1.ha1b,
-});
-
-const directHashItem = (record: ExtensionRecord, directHash: string) => ({
-  ...directHashKey(directHash),
-  entity: 'direct-hash',
-  direct_hash: directHash,
-  customer_id: record.customer_id,
-  extension_id: record.id,
-  domain_id: record.domain_id,
-  username: record.extension,
-  realm: record.realm,
-});
+/** Items of other entities that ride along in an extension's transaction (shared/domain/registrations.ts). */
+export type { TransactItem };
 
 export type InsertOutcome = 'ok' | 'domain-not-found' | 'extension-taken' | 'direct-hash-taken';
 
@@ -106,80 +31,43 @@ export type InsertOutcome = 'ok' | 'domain-not-found' | 'extension-taken' | 'dir
  * conflict on the domain item and the credential item; transactWrite retries the
  * conflicts, so exactly one wins and the others fail the credential condition.
  */
-export async function insertExtension(
-  record: ExtensionRecord,
-  ha1: { ha1: string; ha1b: string },
-): Promise<InsertOutcome> {
-  const outcomes: InsertOutcome[] = ['domain-not-found', 'extension-taken', 'direct-hash-taken'];
+export async function insertExtension(extension: Extension.ExtensionRecord, ha1: Ha1s): Promise<InsertOutcome> {
   const result = await transactWrite([
     {
-      Update: {
-        TableName: tableName(),
-        Key: domainKey(record.customer_id, record.domain_id),
-        UpdateExpression: 'ADD extension_count :one',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':one': 1 },
-      },
+      write: extensionCountChange(extension.customer_id, extension.domain_id, 1),
+      onConditionFailed: 'domain-not-found' as const,
     },
-    {
-      Put: {
-        TableName: tableName(),
-        Item: credentialItem(record, ha1),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
-    {
-      Put: {
-        TableName: tableName(),
-        Item: directHashItem(record, record.direct_hash),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
-    {
-      Put: {
-        TableName: tableName(),
-        Item: {
-          ...extensionKey(record.customer_id, record.id),
-          ...extensionIndexKeys(record.customer_id, record.domain_id, record.id),
-          entity: 'extension',
-          ...record,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
+    { write: putNew(sipCredentialItem(extension, ha1)), onConditionFailed: 'extension-taken' as const },
+    { write: putNew(directHashItem(extension, extension.direct_hash)), onConditionFailed: 'direct-hash-taken' as const },
+    // A time-ordered random id that exists already is a broken invariant, not an answer.
+    { write: putNew(Extension.toItem(extension)) },
   ]);
   if (result.ok) return 'ok';
-  const outcome = outcomes[result.failedIndex];
-  if (!outcome) throw new Error('extension id collided');
-  return outcome;
+  // When several fail at once, the answer the caller can act on first: no domain makes the
+  // number moot, and a taken number is the caller's to change before a hash is redrawn.
+  if (result.failed.has('domain-not-found')) return 'domain-not-found';
+  if (result.failed.has('extension-taken')) return 'extension-taken';
+  return 'direct-hash-taken';
 }
 
-export async function getExtension(customerId: string, extensionId: string): Promise<ExtensionRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: extensionKey(customerId, extensionId), ConsistentRead: true }),
-  );
-  return Item ? extensionRecordOf(Item) : undefined;
+export async function getExtension(customerId: string, extensionId: string): Promise<Extension.ExtensionRecord | undefined> {
+  return readItem(Extension.key(customerId, extensionId), Extension.fromItem);
 }
 
-/**
- * Newest first, one Query per page: GSI1 for all the customer's extensions, GSI2 for
- * one domain's. GSIs are eventually consistent (docs/data-model.md).
- */
-export async function listExtensions(
+/** Newest first, one Query per page. GSIs are eventually consistent (docs/data-model.md). */
+export function listExtensions(
   customerId: string,
   domainId: string | undefined,
   page: PageRequest,
-): Promise<Page<ExtensionRecord>> {
-  const index = domainId ? domainExtensionsIndex(customerId, domainId) : customerExtensionsIndex(customerId);
-  const result = await queryPage(
+): Promise<Page<Extension.ExtensionRecord>> {
+  return queryPage(
     {
       scope: { customerId, listing: 'extensions', ...(domainId ? { filter: `domain_id=${domainId}` } : {}) },
-      partitionKey: index.PK,
-      indexName: index.indexName,
+      ...Extension.listing(customerId, domainId),
     },
     page,
+    Extension.fromItem,
   );
-  return { items: result.items.map(extensionRecordOf), nextPageToken: result.nextPageToken };
 }
 
 /** name/detail only: one UpdateItem, only the given fields. undefined = no such extension. */
@@ -188,9 +76,9 @@ export async function updateExtensionFields(
   extensionId: string,
   changes: { name?: string; detail?: string },
   tmUpdate: string,
-): Promise<ExtensionRecord | undefined> {
-  const item = await updateGivenFields(extensionKey(customerId, extensionId), changes, tmUpdate);
-  return item ? extensionRecordOf(item) : undefined;
+): Promise<Extension.ExtensionRecord | undefined> {
+  const item = await updateGivenFields(Extension.key(customerId, extensionId), changes, tmUpdate);
+  return item ? Extension.fromItem(item) : undefined;
 }
 
 /**
@@ -199,29 +87,29 @@ export async function updateExtensionFields(
  * extension is gone.
  */
 export async function updateExtensionWithPassword(
-  existing: ExtensionRecord,
+  existing: Extension.ExtensionRecord,
   changes: { name?: string; detail?: string; password: string },
-  ha1: { ha1: string; ha1b: string },
+  ha1: Ha1s,
   tmUpdate: string,
 ): Promise<boolean> {
   const update = setGivenFields(changes, tmUpdate);
   const result = await transactWrite([
     {
-      Update: {
-        TableName: tableName(),
-        Key: extensionKey(existing.customer_id, existing.id),
-        ...update,
-        ConditionExpression: 'attribute_exists(#pk)',
-      },
+      write: updateItem(Extension.key(existing.customer_id, existing.id), update.UpdateExpression, {
+        condition: 'attribute_exists(#pk)',
+        names: update.ExpressionAttributeNames,
+        values: update.ExpressionAttributeValues,
+      }),
+      onConditionFailed: 'gone',
     },
     {
-      Update: {
-        TableName: tableName(),
-        Key: sipCredentialKey(existing.realm, existing.extension),
-        UpdateExpression: 'SET ha1 = :ha1, ha1b = :ha1b',
-        ConditionExpression: 'extension_id = :id',
-        ExpressionAttributeValues: { ':ha1': ha1.ha1, ':ha1b': ha1.ha1b, ':id': existing.id },
-      },
+      // The credential item goes with the extension: gone with it, or (after a delete and
+      // a create of the same number) another extension's.
+      write: updateItem(sipCredentialKeyOf(existing), 'SET ha1 = :ha1, ha1b = :ha1b', {
+        condition: 'extension_id = :id',
+        values: { ':ha1': ha1.ha1, ':ha1b': ha1.ha1b, ':id': existing.id },
+      }),
+      onConditionFailed: 'gone',
     },
   ]);
   return result.ok;
@@ -230,6 +118,9 @@ export async function updateExtensionWithPassword(
 /** The extension still has the hash the caller read ('' = none yet). */
 const hashIs = (hash: string) => (hash ? 'direct_hash = :hash' : '(attribute_not_exists(direct_hash) OR direct_hash = :hash)');
 
+/** The write that frees the extension's current direct hash, if it has one. */
+const oldHashRelease = (existing: Extension.ExtensionRecord): TransactionWrite<never>[] =>
+  existing.direct_hash ? [{ write: deleteItem(directHashKey(existing.direct_hash)) }] : [];
 
 /**
  * Swaps the direct hash: drops the old claim, claims the new hash, updates the
@@ -237,34 +128,24 @@ const hashIs = (hash: string) => (hash ? 'direct_hash = :hash' : '(attribute_not
  * concurrent regenerate (or delete) fail instead of leaving an orphan claim.
  */
 export async function replaceDirectHash(
-  existing: ExtensionRecord,
+  existing: Extension.ExtensionRecord,
   newHash: string,
   tmUpdate: string,
 ): Promise<'ok' | 'changed' | 'direct-hash-taken'> {
-  const items: TransactItem[] = [
+  const result = await transactWrite<'changed' | 'direct-hash-taken'>([
     {
-      Update: {
-        TableName: tableName(),
-        Key: extensionKey(existing.customer_id, existing.id),
-        UpdateExpression: 'SET direct_hash = :new, tm_update = :tm_update',
-        ConditionExpression: `attribute_exists(PK) AND ${hashIs(existing.direct_hash)}`,
-        ExpressionAttributeValues: { ':new': newHash, ':tm_update': tmUpdate, ':hash': existing.direct_hash },
-      },
+      write: updateItem(Extension.key(existing.customer_id, existing.id), 'SET direct_hash = :new, tm_update = :tm_update', {
+        condition: `attribute_exists(PK) AND ${hashIs(existing.direct_hash)}`,
+        values: { ':new': newHash, ':tm_update': tmUpdate, ':hash': existing.direct_hash },
+      }),
+      onConditionFailed: 'changed',
     },
-    {
-      Put: {
-        TableName: tableName(),
-        Item: directHashItem(existing, newHash),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
-  ];
-  if (existing.direct_hash) {
-    items.push({ Delete: { TableName: tableName(), Key: directHashKey(existing.direct_hash) } });
-  }
-  const result = await transactWrite(items);
+    { write: putNew(directHashItem(existing, newHash)), onConditionFailed: 'direct-hash-taken' },
+    ...oldHashRelease(existing),
+  ]);
   if (result.ok) return 'ok';
-  return result.failedIndex === 1 ? 'direct-hash-taken' : 'changed';
+  // Both mean "read again and retry" to the caller; a changed extension is the one to report.
+  return result.failed.has('changed') ? 'changed' : 'direct-hash-taken';
 }
 
 /**
@@ -275,66 +156,33 @@ export async function replaceDirectHash(
  * registration bindings; DynamoDB allows 100 items per transaction, 4 are used here).
  */
 export async function deleteExtensionItems(
-  existing: ExtensionRecord,
+  existing: Extension.ExtensionRecord,
   extra: TransactItem[] = [],
 ): Promise<'ok' | 'changed'> {
-  const items: TransactItem[] = [
+  const result = await transactWrite<'changed'>([
     {
-      Delete: {
-        TableName: tableName(),
-        Key: extensionKey(existing.customer_id, existing.id),
-        ConditionExpression: `attribute_exists(PK) AND ${hashIs(existing.direct_hash)}`,
-        ExpressionAttributeValues: { ':hash': existing.direct_hash },
-      },
+      write: deleteItem(Extension.key(existing.customer_id, existing.id), {
+        condition: `attribute_exists(PK) AND ${hashIs(existing.direct_hash)}`,
+        values: { ':hash': existing.direct_hash },
+      }),
+      onConditionFailed: 'changed',
     },
-    { Delete: { TableName: tableName(), Key: sipCredentialKey(existing.realm, existing.extension) } },
-    {
-      Update: {
-        TableName: tableName(),
-        Key: domainKey(existing.customer_id, existing.domain_id),
-        UpdateExpression: 'ADD extension_count :minus',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':minus': -1 },
-      },
-    },
-  ];
-  if (existing.direct_hash) items.push({ Delete: { TableName: tableName(), Key: directHashKey(existing.direct_hash) } });
-  const result = await transactWrite([...items, ...extra]);
-  if (result.ok) return 'ok';
-  if (result.failedIndex === 0) return 'changed';
-  throw new Error(`extension delete: condition ${result.failedIndex} failed`);
+    { write: deleteItem(sipCredentialKeyOf(existing)) },
+    // The domain cannot go while it has extensions: its count condition failing is a broken invariant.
+    { write: extensionCountChange(existing.customer_id, existing.domain_id, -1) },
+    ...oldHashRelease(existing),
+    ...extra.map((write) => ({ write })),
+  ]);
+  return result.ok ? 'ok' : 'changed';
 }
 
 /** The registrar's digest lookup: ONE GetItem (strongly consistent: a password change applies at once). */
 export async function findSipCredential(realm: string, username: string): Promise<SipCredential | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: sipCredentialKey(realm, username), ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  return {
-    customer_id: Item.customer_id as string,
-    extension_id: Item.extension_id as string,
-    domain_id: Item.domain_id as string,
-    username: Item.username as string,
-    realm: Item.realm as string,
-    ha1: Item.ha1 as string,
-    ha1b: Item.ha1b as string,
-  };
+  return readItem(sipCredentialKey(realm, username), sipCredentialOf);
 }
 
 /** sip:direct.<hash>@… to the extension: ONE GetItem (strongly consistent: a regenerate applies at once). */
-export async function findExtensionByDirectHash(directHash: string): Promise<DirectHashTarget | undefined> {
-  if (!/^[0-9a-f]{12}$/.test(directHash)) return undefined;
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: directHashKey(directHash), ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  return {
-    direct_hash: Item.direct_hash as string,
-    customer_id: Item.customer_id as string,
-    extension_id: Item.extension_id as string,
-    domain_id: Item.domain_id as string,
-    username: Item.username as string,
-    realm: Item.realm as string,
-  };
+export async function findExtensionByDirectHash(directHash: string): Promise<DirectHashClaim | undefined> {
+  if (!DIRECT_HASH_PATTERN.test(directHash)) return undefined;
+  return readItem(directHashKey(directHash), directHashClaimOf);
 }

@@ -27,9 +27,13 @@ interface PartitionQuery {
  * One Query per page. It asks for one item more than the page holds so that the last
  * page is known to be last (next_page_token "") without an extra, empty round trip.
  * The cursor is the exact key of the page's last item, so items sharing a timestamp
- * are neither skipped nor repeated.
+ * are neither skipped nor repeated. Items come back as their entity's records (`fromItem`).
  */
-export async function queryPage(query: PartitionQuery, page: PageRequest): Promise<Page<Record<string, unknown>>> {
+export async function queryPage<T>(
+  query: PartitionQuery,
+  page: PageRequest,
+  fromItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
   const pageSize = clampPageSize(page.pageSize);
   const index = query.indexName
     ? tableDefinition.globalIndexes.find((i) => i.indexName === query.indexName)!
@@ -61,9 +65,9 @@ export async function queryPage(query: PartitionQuery, page: PageRequest): Promi
     }),
   );
   const items = result.Items ?? [];
-  if (items.length <= pageSize) return { items, nextPageToken: '' };
+  if (items.length <= pageSize) return { items: items.map(fromItem), nextPageToken: '' };
   const pageItems = items.slice(0, pageSize);
   const last = pageItems[pageItems.length - 1]!;
   const lastKey = Object.fromEntries(keyNames.map((name) => [name, last[name]]));
-  return { items: pageItems, nextPageToken: encodePageToken(lastKey, query.scope) };
+  return { items: pageItems.map(fromItem), nextPageToken: encodePageToken(lastKey, query.scope) };
 }

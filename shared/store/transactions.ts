@@ -1,33 +1,108 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { contended } from '../errors.js';
-import { db } from '../table/client.js';
+import { db, tableName } from '../table/client.js';
+import type { Key } from '../table/keys.js';
 
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+/** One item of a TransactWriteItems call, as the SDK takes it. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
- * Runs a transaction; when it is cancelled because of a failed condition, returns the
- * index of the first failed item so the caller can say which rule was broken (409, 404).
- * Conflicts with a concurrent transaction are retried: otherwise two racing creates of
- * one number could both lose, and the rule is that exactly one wins.
+ * One write of a transaction and what it means when its condition fails (the rule it
+ * guards: 'extension-taken', 'domain-not-found', ...). A write without an outcome has no
+ * condition that can fail unless our own invariants are broken: that failure is an error.
  */
-export async function transactWrite(items: TransactItems): Promise<{ ok: true } | { ok: false; failedIndex: number }> {
+export interface TransactionWrite<Outcome> {
+  write: TransactItem;
+  onConditionFailed?: Outcome;
+}
+
+/**
+ * Failed: the outcomes of every write whose condition failed. A set, so the answer does
+ * not depend on the order of the writes; a caller with several outcomes that can fail
+ * together says which one wins.
+ */
+export type TransactionResult<Outcome> = { ok: true } | { ok: false; failed: ReadonlySet<Outcome> };
+
+type Values = Record<string, unknown>;
+interface Condition {
+  condition?: string;
+  values?: Values;
+  names?: Record<string, string>;
+}
+
+const conditionOf = ({ condition, values, names }: Condition) => ({
+  ...(condition ? { ConditionExpression: condition } : {}),
+  ...(values ? { ExpressionAttributeValues: values } : {}),
+  ...(names ? { ExpressionAttributeNames: names } : {}),
+});
+
+/** The write shapes of a transaction, in this table. */
+export const putItem = (item: Values, condition: Condition = {}): TransactItem => ({
+  Put: { TableName: tableName(), Item: item, ...conditionOf(condition) },
+});
+/** Put only where nothing is: the usual create, and how a lookup item claims its value. */
+export const putNew = (item: Values): TransactItem => putItem(item, { condition: 'attribute_not_exists(PK)' });
+export const updateItem = (key: Key, update: string, condition: Condition = {}): TransactItem => ({
+  Update: { TableName: tableName(), Key: key, UpdateExpression: update, ...conditionOf(condition) },
+});
+export const deleteItem = (key: Key, condition: Condition = {}): TransactItem => ({
+  Delete: { TableName: tableName(), Key: key, ...conditionOf(condition) },
+});
+
+const MAX_CONFLICT_RETRIES = 8;
+
+/**
+ * Runs a transaction. Cancelled because of failed conditions, it answers the outcomes
+ * those writes carry. Conflicts with a concurrent transaction are retried: otherwise
+ * two racing creates of one number could both lose, and the rule is that exactly one wins.
+ */
+export async function transactWrite<Outcome>(
+  writes: readonly TransactionWrite<Outcome>[],
+): Promise<TransactionResult<Outcome>> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await db().send(new TransactWriteCommand({ TransactItems: items }));
+      await db().send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.write) }));
       return { ok: true };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
-      const failedIndex = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-      if (failedIndex >= 0) return { ok: false, failedIndex };
+      const failedWrites = writes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+      if (failedWrites.length) return { ok: false, failed: outcomesOf(failedWrites) };
       const conflict = reasons.some((r) => r.Code === 'TransactionConflict');
       if (!conflict) throw error;
-      if (attempt >= 8) {
+      if (attempt >= MAX_CONFLICT_RETRIES) {
         // Still contended after retries: tell the client to retry rather than fail with a 500.
         throw contended();
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
     }
   }
+}
+
+function outcomesOf<Outcome>(failedWrites: readonly TransactionWrite<Outcome>[]): ReadonlySet<Outcome> {
+  const unexpected = failedWrites.find((w) => w.onConditionFailed === undefined);
+  if (unexpected) {
+    // Names the operation only, not the item: items hold passwords and hashes of secrets.
+    const [operation] = Object.keys(unexpected.write);
+    throw new Error(`transaction: the condition of a ${operation} that should not fail failed`);
+  }
+  return new Set(failedWrites.map((w) => w.onConditionFailed as Outcome));
+}
+
+/** What an attempt answers when its conditional write found the state changed since its read. */
+export const REREAD = Symbol('reread');
+
+/**
+ * Optimistic concurrency around a read-decide-write: each attempt reads, decides and
+ * writes conditionally; an attempt whose write found the state changed answers REREAD,
+ * and the next attempt decides on a fresh read. Still changing after `attempts`: 503
+ * CONTENDED (the client retries shortly), never an answer decided on a stale read.
+ */
+export async function rereadUntilSettled<T>(attempts: number, attempt: () => Promise<T | typeof REREAD>): Promise<T> {
+  for (let n = 0; n < attempts; n++) {
+    const answer = await attempt();
+    if (answer !== REREAD) return answer;
+  }
+  throw contended();
 }

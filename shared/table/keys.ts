@@ -3,6 +3,12 @@
  * carries the customer id in its partition key (or is a global lookup item that names
  * its owner), so no access pattern can reach another tenant's data by accident.
  * docs/data-model.md lists the access patterns these keys serve.
+ *
+ * The layout stays in this one file rather than spread over the entity modules: in one
+ * table, prefixes of different entities must never collide and some entities share a
+ * partition (an extension and its bindings), which is only reviewable side by side.
+ * Each entity module (shared/entities/*) is the only caller of its own builders here; the
+ * bindings store also names the extension's partition, which its items share.
  */
 export interface Key {
   PK: string;

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import * as AccessKey from '../shared/entities/accessKey.js';
+import { accessKeyLookupItem, directHashItem, domainNameItem, sipCredentialItem } from '../shared/entities/claims.js';
+import * as Customer from '../shared/entities/customer.js';
+import * as Domain from '../shared/entities/domain.js';
+import * as Extension from '../shared/entities/extension.js';
+import { getAccessKey, findAccessKeyBySecretHash } from '../shared/store/accessKeys.js';
+import { getCustomer } from '../shared/store/customers.js';
+import { getDomain, getDomainNameClaim } from '../shared/store/domains.js';
+import { findExtensionByDirectHash, findSipCredential, getExtension } from '../shared/store/extensions.js';
+import { db, tableName } from '../shared/table/client.js';
+
+const put = (item: Record<string, unknown>) => db().send(new PutCommand({ TableName: tableName(), Item: item }));
+
+/** Records of one fresh customer, each entity once. */
+function records() {
+  const customerId = randomUUID();
+  const domainName = `entities-${randomUUID().slice(0, 8)}`;
+  const customer: Customer.CustomerRecord = { id: customerId, name: 'acme', tm_create: '2026-12-01 00:00:00.000000', tm_update: '' };
+  const accessKey: AccessKey.AccessKeyRecord = {
+    id: randomUUID(),
+    customer_id: customerId,
+    name: 'ci',
+    detail: '',
+    secret_hash: randomUUID().replaceAll('-', ''),
+    token_prefix: 'abcdef',
+    expire_at: 0,
+    tm_create: '2026-12-01 00:00:00.000000',
+    tm_update: '',
+  };
+  const domain: Domain.DomainRecord = {
+    id: randomUUID(),
+    customer_id: customerId,
+    domain_name: domainName,
+    realm: `${domainName}.sip.test`,
+    name: '',
+    detail: '',
+    extension_count: 1,
+    tm_create: '2026-12-01 00:00:00.000000',
+    tm_update: '',
+  };
+  const extension: Extension.ExtensionRecord = {
+    id: randomUUID(),
+    customer_id: customerId,
+    name: 'front desk',
+    detail: '',
+    domain_id: domain.id,
+    extension: '100',
+    password: 'Sup3rSecretPassw0rd',
+    direct_hash: randomUUID().replaceAll('-', '').slice(0, 12),
+    realm: domain.realm,
+    tm_create: '2026-12-01 00:00:00.000000',
+    tm_update: '',
+  };
+  return { customer, accessKey, domain, extension };
+}
+
+describe('each entity reads back what it wrote', () => {
+  it('customer, access key, domain and extension records, and their claims, through DynamoDB', async () => {
+    const { customer, accessKey, domain, extension } = records();
+    const ha1 = { ha1: 'a'.repeat(32), ha1b: 'b'.repeat(32) };
+    for (const item of [
+      Customer.toItem(customer),
+      AccessKey.toItem(accessKey),
+      Domain.toItem(domain),
+      Extension.toItem(extension),
+      accessKeyLookupItem(accessKey),
+      domainNameItem(domain),
+      sipCredentialItem(extension, ha1),
+      directHashItem(extension, extension.direct_hash),
+    ]) {
+      await put(item);
+    }
+    expect(await getCustomer(customer.id)).toEqual(customer);
+    expect(await getAccessKey(customer.id, accessKey.id)).toEqual(accessKey);
+    expect(await getDomain(customer.id, domain.id)).toEqual(domain);
+    expect(await getExtension(customer.id, extension.id)).toEqual(extension);
+    expect(await findAccessKeyBySecretHash(accessKey.secret_hash)).toEqual({
+      customer_id: customer.id,
+      accesskey_id: accessKey.id,
+      expire_at: 0,
+    });
+    expect(await getDomainNameClaim(domain.domain_name)).toEqual({
+      customer_id: customer.id,
+      domain_id: domain.id,
+      realm: domain.realm,
+    });
+    expect(await findSipCredential(domain.realm, '100')).toEqual({
+      customer_id: customer.id,
+      extension_id: extension.id,
+      domain_id: domain.id,
+      username: '100',
+      realm: domain.realm,
+      ...ha1,
+    });
+    expect(await findExtensionByDirectHash(extension.direct_hash)).toEqual({
+      direct_hash: extension.direct_hash,
+      customer_id: customer.id,
+      extension_id: extension.id,
+      domain_id: domain.id,
+      username: '100',
+      realm: domain.realm,
+    });
+  });
+
+  it('items stored before a field was kept read with its documented default', async () => {
+    const { customer, accessKey } = records();
+    const { tm_update: _, ...customerWithoutUpdate } = Customer.toItem(customer);
+    const { token_prefix: __, ...keyWithoutPrefix } = AccessKey.toItem(accessKey);
+    await put(customerWithoutUpdate);
+    await put(keyWithoutPrefix);
+    expect((await getCustomer(customer.id))?.tm_update).toBe('');
+    expect((await getAccessKey(customer.id, accessKey.id))?.token_prefix).toBe('');
+  });
+});
+
+describe('a stored item that is not its entity’s record', () => {
+  it('is an error naming the attribute (never its value), not a record with blanks', async () => {
+    const { extension } = records();
+    const { realm: _, ...withoutRealm } = Extension.toItem(extension);
+    await put(withoutRealm);
+    const read = getExtension(extension.customer_id, extension.id);
+    await expect(read).rejects.toThrow(/stored extension item does not match its record: realm/);
+    await read.catch((error: Error) => expect(error.message).not.toContain(extension.password));
+  });
+
+  it('is refused when it is another entity’s item', () => {
+    const { domain } = records();
+    expect(() => Extension.fromItem(Domain.toItem(domain))).toThrow('expected a stored extension item, read a domain item');
+  });
+});
+
+describe('the API view of a record', () => {
+  it('shows exactly the documented fields: never the secret’s hash, the extension count or the realm field', () => {
+    const { accessKey, domain, extension } = records();
+    const documented = (view: { shape: object }) => Object.keys(view.shape).sort();
+    expect(Object.keys(AccessKey.toView(accessKey)).sort()).toEqual(documented(AccessKey.view));
+    expect(AccessKey.toView(accessKey)).not.toHaveProperty('secret_hash');
+    expect(Object.keys(Domain.toView(domain)).sort()).toEqual(documented(Domain.view));
+    expect(Domain.toView(domain)).not.toHaveProperty('extension_count');
+    expect(Object.keys(Extension.toView(extension)).sort()).toEqual(documented(Extension.view));
+    expect(Extension.toView(extension)).toMatchObject({ username: '100', domain_name: extension.realm });
+  });
+});
