@@ -1,5 +1,4 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,7 +7,6 @@ import { Construct } from 'constructs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
-import { indexArns } from './table.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,7 +46,7 @@ export interface RouteFunctionProps {
 /**
  * One route's Lambda function with its own log group (retention per stage), its own role
  * (no managed policies: it may write only its log group and traces) and X-Ray tracing.
- * Grants beyond that come from `bindTable` and the route's needs.
+ * Grants beyond that come from the route's table uses (infra/tableGrants.ts) and needs.
  */
 export class RouteFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -89,34 +87,6 @@ export class RouteFunction extends Construct {
       bundling: bundlingOptions,
     });
   }
-}
-
-export type TableBinding = 'read' | 'write';
-
-export const tableReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
-
-/**
- * TransactWriteItems is authorized by these item-level actions; ConditionCheckItem only
- * serves transactional writes, so read-only routes do not get it.
- */
-export const tableWriteActions = [
-  ...tableReadActions,
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
-
-/** Grants exactly the item actions a route's table access allows, on the table and its indexes. */
-export function bindTable(fn: RouteFunction, table: dynamodb.ITable, access: TableBinding): void {
-  fn.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: [...(access === 'write' ? tableWriteActions : tableReadActions)],
-      resources: [table.tableArn, ...indexArns(table)],
-    }),
-  );
-  fn.fn.addEnvironment('TABLE_NAME', table.tableName);
 }
 
 /** secretsmanager:GetSecretValue on one secret, nothing else. */

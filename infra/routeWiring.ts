@@ -1,7 +1,9 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { TableUse } from '../shared/routes/access.js';
 import type { RouteNeed, TableAccess } from '../shared/routes/route.js';
-import { bindSecretRead, bindTable, type RouteFunction } from './routeFunction.js';
+import { bindSecretRead, type RouteFunction } from './routeFunction.js';
 import type { StageSecrets } from './secrets.js';
+import { grantTableUses } from './tableGrants.js';
 import type { StageConfig } from './stageConfig.js';
 
 export interface WiringContext {
@@ -25,10 +27,10 @@ export function baseEnvironment(stage: StageConfig): Record<string, string> {
  */
 export function wireRoute(
   fn: RouteFunction,
-  route: { table: TableAccess; needs?: readonly RouteNeed[] },
+  route: { operationId: string; table: TableAccess; access?: readonly TableUse[]; needs?: readonly RouteNeed[] },
   { stage, table, secrets }: WiringContext,
 ): void {
-  if (route.table !== 'none') bindTable(fn, table, route.table);
+  grantTableUses(fn, table, route);
   for (const need of new Set(route.needs ?? [])) {
     switch (need) {
       case 'sipDomain':

@@ -1,4 +1,5 @@
 import type { ZodType, output } from 'zod';
+import type { TableUse } from './access.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** customer: an access key of a customer; registrar: the stage's registrar secret. */
@@ -44,6 +45,12 @@ export interface RouteDef<
   handler: string;
   auth: AuthKind;
   table: TableAccess;
+  /**
+   * Exactly what the function does to the table (shared/routes/access.ts): CDK grants these
+   * and nothing else; required unless `table` is 'none'. One line, e.g.
+   * `access: [uses.customerAuth, uses.extensions.get]`.
+   */
+  access?: readonly TableUse[];
   needs?: readonly RouteNeed[];
   summary: string;
   tag: string;

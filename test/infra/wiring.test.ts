@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SipRegistryStack } from '../../infra/stack.js';
 import { stageConfig } from '../../infra/stageConfig.js';
+import { uses } from '../../shared/routes/access.js';
 import { defineRoute, type AnyRoute, type RouteNeed } from '../../shared/routes/route.js';
 import { functionOf, grantsOf } from './inspect.js';
 import { resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
@@ -23,6 +24,7 @@ const route = (
     handler: 'functions/health/get.ts',
     auth,
     table,
+    access: table === 'write' ? [uses.registrations.write] : table === 'read' ? [uses.registrar.credentials] : undefined,
     needs,
     summary: operationId,
     tag: 'Test',
