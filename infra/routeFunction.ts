@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -41,11 +41,25 @@ export interface RouteFunctionProps {
   timeout?: Duration;
   /** Concurrency reserved for (and capped at) this function; default none. */
   reservedConcurrentExecutions?: number;
+  /** The function reads a secret at run time: it gets the Parameters and Secrets extension. */
+  readsSecrets?: boolean;
 }
 
 /**
+ * The AWS Parameters and Secrets Lambda Extension, for functions that read a secret
+ * (shared/secrets/read.ts asks it over loopback): no Secrets Manager SDK client in any
+ * bundle. Its cache is off: the function caches per instance itself and must be able to
+ * force a fresh read after a rejected secret (a rotation), which a second cache would defeat.
+ */
+export const secretsExtension = () =>
+  lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+    cacheEnabled: false,
+    logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+  });
+
+/**
  * One route's Lambda function with its own log group (retention per stage), its own role
- * (no managed policies: it may write only its log group and traces) and X-Ray tracing.
+ * (no managed policies: it may write only its log group), no X-Ray tracing.
  * Grants beyond that come from the route's table uses (infra/tableGrants.ts) and needs.
  */
 export class RouteFunction extends Construct {
@@ -80,7 +94,10 @@ export class RouteFunction extends Construct {
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(DEFAULT_LAMBDA_TIMEOUT_SECONDS),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      tracing: lambda.Tracing.ACTIVE,
+      // No X-Ray (docs/deploy.md, "Observability"): without an instrumented SDK a trace is one
+      // bare Lambda segment, which the duration metric already shows, at $5 per million traces.
+      tracing: lambda.Tracing.DISABLED,
+      paramsAndSecrets: props.readsSecrets ? secretsExtension() : undefined,
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
@@ -89,9 +106,21 @@ export class RouteFunction extends Construct {
   }
 }
 
-/** secretsmanager:GetSecretValue on one secret, nothing else. */
-export function bindSecretRead(fn: RouteFunction, secretArn: string): void {
+/**
+ * secretsmanager:GetSecretValue on one secret, nothing else; and kms:Decrypt on the
+ * customer-managed key that encrypts it, if any, only through Secrets Manager.
+ */
+export function bindSecretRead(fn: RouteFunction, secretArn: string, kmsKeyArn?: string): void {
   fn.role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
   );
+  if (kmsKeyArn) {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [kmsKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` } },
+      }),
+    );
+  }
 }

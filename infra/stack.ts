@@ -8,7 +8,7 @@ import { Monitoring } from './monitoring.js';
 import type { RegistrarRouteName } from './registrarSizing.js';
 import { REGISTRAR_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
 import { RouteFunction } from './routeFunction.js';
-import { baseEnvironment, wireRoute } from './routeWiring.js';
+import { baseEnvironment, readsSecrets, wireRoute } from './routeWiring.js';
 import { StageSecrets } from './secrets.js';
 import type { StageConfig } from './stageConfig.js';
 import { type StageSizing, stageSizing } from './stageSizing.js';
@@ -54,10 +54,11 @@ export class SipRegistryStack extends Stack {
     const table = registryTable(this, stage, this.sizing.capacity);
     const secrets = new StageSecrets(this, 'Secrets', stage);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName) => {
+    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName, secretsReader = false) => {
       const fn = new RouteFunction(this, id, {
         handler,
         description,
+        readsSecrets: secretsReader,
         environment: baseEnvironment(stage),
         logRetention: stage.logRetentionDays as logs.RetentionDays,
         removalPolicy,
@@ -69,18 +70,13 @@ export class SipRegistryStack extends Stack {
             }
           : {}),
       });
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords): X-Ray has no resource-level permissions, so its actions need Resource "*". Table, log and secret grants name their resources.',
-      });
       this.functions.set(id, fn);
       return fn;
     };
 
     const apiRoutes = routeTable.map((route) => {
       const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
-      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar);
+      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
       wireRoute(fn, route, { stage, table, secrets });
       return {
         operationId: route.operationId,

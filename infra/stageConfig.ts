@@ -80,6 +80,12 @@ const stageSchema = z
         tokenSecretArn: secretArn.optional(),
       })
       .optional(),
+    /**
+     * The customer-managed KMS key encrypting the stage's secrets: the secrets the stack
+     * creates use it, imported ones are expected to; the functions that read a secret get
+     * kms:Decrypt on it (through Secrets Manager only). Absent = the aws/secretsmanager key.
+     */
+    secretsKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'a KMS key ARN').optional(),
     corsAllowedOrigins: z.array(z.string().min(1)).default([]),
     alarms: z
       .object({

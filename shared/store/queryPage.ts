@@ -38,7 +38,7 @@ export async function queryPage(query: PartitionQuery, page: PageRequest): Promi
   const skName = index ? index.sortKey : tableDefinition.sortKey;
   const keyNames = [tableDefinition.partitionKey, tableDefinition.sortKey, ...(index ? [pkName, skName] : [])];
 
-  const startKey = decodePageToken(page.pageToken, query.scope);
+  const startKey = await decodePageToken(page.pageToken, query.scope);
   if (startKey && (startKey[pkName] !== query.partitionKey || Object.keys(startKey).length !== keyNames.length)) {
     // Signed by us for this scope, so this only happens across a key-design change.
     throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
@@ -65,5 +65,5 @@ export async function queryPage(query: PartitionQuery, page: PageRequest): Promi
   const pageItems = items.slice(0, pageSize);
   const last = pageItems[pageItems.length - 1]!;
   const lastKey = Object.fromEntries(keyNames.map((name) => [name, last[name]]));
-  return { items: pageItems, nextPageToken: encodePageToken(lastKey, query.scope) };
+  return { items: pageItems, nextPageToken: await encodePageToken(lastKey, query.scope) };
 }

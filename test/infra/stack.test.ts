@@ -86,7 +86,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       // Registrar functions end inside Kamailio's 3 s HTTP timeout (timeouts.test.ts).
       const registrar = routes.find((r) => r.operationId === id)?.auth === 'registrar';
       expect(properties.Timeout, id).toBe(registrar ? 2 : 10);
-      expect(properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(properties.TracingConfig, id).toBeUndefined();
       expect(properties.Handler, id).toBe('index.handler');
     }
   });
@@ -188,16 +188,42 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     }
   });
 
+  it('reads secrets at run time: page-token readers get the secret ARN, its read grant and the secrets extension with its cache off', () => {
+    const { stack, json } = synth();
+    const pageTokenSecret = Object.entries(json.Resources).find(
+      ([id, r]) => r.Type === 'AWS::SecretsManager::Secret' && id.includes('PageToken'),
+    )![0];
+    for (const route of routes) {
+      const { environment, statements, properties } = functionOf(stack, json, route.operationId);
+      const needs = route.needs ?? [];
+      const readsSecret = grantsOf(statements, 'secretsmanager:GetSecretValue').length > 0;
+      expect(Boolean(properties.Layers), route.operationId).toBe(readsSecret);
+      if (readsSecret) expect(environment.PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED, route.operationId).toBe('false');
+      const readsPageKey = grantsOf(statements, 'secretsmanager:GetSecretValue').includes(JSON.stringify({ Ref: pageTokenSecret }));
+      expect(readsPageKey, route.operationId).toBe(needs.includes('pageTokens'));
+      if (needs.includes('pageTokens')) expect(environment.PAGE_TOKEN_SECRET_ARN).toEqual({ Ref: pageTokenSecret });
+      // No customer-managed key on this stage: nobody may decrypt with KMS.
+      expect(grantsOf(statements, 'kms:Decrypt'), route.operationId).toEqual([]);
+    }
+  });
+
+  it('has no X-Ray tracing (no instrumented SDK: a bare segment is cost without insight)', () => {
+    const { json } = synth();
+    for (const [, fn] of resourcesOf(json, 'AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toBeUndefined();
+  });
+
   it('gives each function only the environment its route declares', () => {
     const { stack, json } = synth();
     const stage = cdkJson.context.stages[stageName]!;
     for (const route of routes) {
-      const { environment } = functionOf(stack, json, route.operationId);
+      const { environment: all } = functionOf(stack, json, route.operationId);
+      // The secrets extension's own settings (its layer sets them): checked in the next test.
+      const environment = Object.fromEntries(Object.entries(all).filter(([k]) => !/^(PARAMETERS_SECRETS_EXTENSION|SECRETS_MANAGER|SSM_PARAMETER_STORE)_/.test(k)));
       const expected = ['STAGE', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL'];
       if (route.table !== 'none') expected.push('TABLE_NAME');
       const needs = route.needs ?? [];
       if (needs.includes('sipDomain')) expected.push('SIP_DOMAIN_SUFFIX');
-      if (needs.includes('pageTokens')) expected.push('PAGE_TOKEN_SECRET');
+      if (needs.includes('pageTokens')) expected.push('PAGE_TOKEN_SECRET_ARN');
       if (needs.includes('registrarSecrets')) expected.push('REGISTRAR_SECRETS_ARN');
       if (needs.includes('retention')) expected.push('REGISTRATION_RETENTION_DAYS');
       // prod configures a registrar control endpoint (so Kamailio may cache credentials for an hour), dev none.
@@ -207,7 +233,8 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       expect(Object.keys(environment).sort(), route.operationId).toEqual(expected.sort());
       expect(environment.STAGE).toBe(stageName);
       if (needs.includes('sipDomain')) expect(environment.SIP_DOMAIN_SUFFIX).toBe(stage.sipDomainSuffix);
-      if (needs.includes('pageTokens')) expect(JSON.stringify(environment.PAGE_TOKEN_SECRET)).toContain('{{resolve:secretsmanager:');
+      // The key itself never reaches the template or the function configuration.
+      expect(JSON.stringify(all), route.operationId).not.toContain('{{resolve:secretsmanager:');
       if (needs.includes('retention')) expect(environment.REGISTRATION_RETENTION_DAYS).toBe(String(stage.registrationRetentionDays));
     }
     expect(Object.keys(functionOf(stack, json, 'fallback').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
