@@ -10,8 +10,9 @@ export type TableAccess = 'none' | 'read' | 'write';
  * What a function needs beyond the table; CDK wires the environment and grants for each
  * and nothing else, so a function only sees what its route declares.
  * - sipDomain: SIP_DOMAIN_SUFFIX (realms are derived from it)
- * - pageTokens: PAGE_TOKEN_SECRET (signs next_page_token)
+ * - pageTokens: PAGE_TOKEN_SECRET_ARN + read grant (signs next_page_token; local: PAGE_TOKEN_SECRET)
  * - registrarSecrets: REGISTRAR_SECRETS_ARN + secretsmanager:GetSecretValue on it
+ *   (every secret reader also gets the Parameters and Secrets extension, infra/routeFunction.ts)
  * - registrarControl: REGISTRAR_CONTROL_URL + REGISTRAR_CONTROL_TOKEN_ARN (+ read grant);
  *   the route's reply depends on the registrar (502/503 documented)
  * - registrarCache: the same wiring, for routes that only tell the registrar to forget
