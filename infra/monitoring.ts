@@ -45,6 +45,32 @@ export const REGISTRAR_P99_LATENCY_ALARM_MS = 1000;
 /** Absolute 5xx count per 5 minutes on one registrar route: each is a failed REGISTER or a webhook batch to retry. */
 export const REGISTRAR_5XX_ALARM_COUNT = 5;
 
+/**
+ * Customer route families (the route table's tags): p99 latency, and the share of 4xx and of
+ * 429 answers, from the access log like the registrar routes' metrics.
+ */
+export const routeFamilyFilters = {
+  requests: (routeKeys: string[]) => logs.FilterPattern.any(...routeKeys.map((k) => logs.FilterPattern.stringValue('$.routeKey', '=', k))),
+  clientErrors: (routeKeys: string[]) =>
+    logs.FilterPattern.all(routeFamilyFilters.requests(routeKeys), logs.FilterPattern.stringValue('$.status', '=', '4*')),
+  throttled: (routeKeys: string[]) =>
+    logs.FilterPattern.all(routeFamilyFilters.requests(routeKeys), logs.FilterPattern.stringValue('$.status', '=', '429')),
+};
+export const routeFamilyMetricNames = (family: string) => ({
+  requests: `${family}Requests`,
+  clientErrors: `${family}ClientErrors`,
+  throttled: `${family}Throttled`,
+  latency: `${family}Latency`,
+});
+/** A customer request's p99 above this (API Gateway to the answer) is slow for one or two DynamoDB calls. */
+export const FAMILY_P99_LATENCY_ALARM_MS = 1000;
+/** More than this share of a family's answers are 4xx: a broken client release, a probe, or our own bug. */
+export const FAMILY_4XX_RATE_ALARM_PERCENT = 25;
+/** More than this share answered 429: customers hit the stage throttle (docs/deploy.md, "Stages"). */
+export const FAMILY_429_RATE_ALARM_PERCENT = 1;
+/** Rates over fewer requests than this per 5 minutes are noise (one bad call of three is not an incident). */
+export const FAMILY_MIN_REQUESTS = 20;
+
 /** An alarm on metric math takes at most 10 metrics: 9 functions and the sum. */
 const functionsPerAlarm = 9;
 const period = Duration.minutes(5);
@@ -58,6 +84,8 @@ export interface MonitoringProps {
   registrarAuthCheckers: RouteFunction[];
   /** The `auth: 'registrar'` routes: throttles, 5xx and p99 latency alarmed per route. */
   registrarRoutes: { operationId: string; routeKey: string }[];
+  /** The other routes by family (route table tag): p99 latency, 4xx and 429 rates alarmed per family. */
+  routeFamilies?: { family: string; routeKeys: string[] }[];
 }
 
 const chunk = <T>(items: T[], size: number): T[][] =>
@@ -158,6 +186,7 @@ export class Monitoring extends Construct {
     const registrarRouteMetrics = props.registrarRoutes.map(({ operationId, routeKey }) =>
       this.registrarRouteAlarms(api, operationId, routeKey, alarm),
     );
+    const familyMetrics = (props.routeFamilies ?? []).map(({ family, routeKeys }) => this.routeFamilyAlarms(api, family, routeKeys, alarm));
 
     const tableMetric = (metricName: string, indexName?: string) =>
       new cloudwatch.Metric({
@@ -224,7 +253,67 @@ export class Monitoring extends Construct {
         new cloudwatch.GraphWidget({ title: 'Registrar routes: latency p99', left: registrarRouteMetrics.map((m) => m.latencyP99), width: 8 }),
       );
     }
+    if (familyMetrics.length > 0) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({ title: 'Route families: latency p99', left: familyMetrics.map((m) => m.latencyP99), width: 8 }),
+        new cloudwatch.GraphWidget({ title: 'Route families: 4xx %', left: familyMetrics.map((m) => m.clientErrorRate), width: 8 }),
+        new cloudwatch.GraphWidget({ title: 'Route families: 429 %', left: familyMetrics.map((m) => m.throttleRate), width: 8 }),
+      );
+    }
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
+
+  /** Four metric filters on the API access log and three alarms for one route family. */
+  private routeFamilyAlarms(
+    api: RegistryApi,
+    family: string,
+    routeKeys: string[],
+    alarm: (name: string, options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>) => cloudwatch.Alarm,
+  ) {
+    const names = routeFamilyMetricNames(family);
+    const filter = (id: string, metricName: string, filterPattern: logs.IFilterPattern, value: { metricValue: string; defaultValue?: number; unit?: cloudwatch.Unit }) =>
+      new logs.MetricFilter(this, `${family}${id}Filter`, { logGroup: api.accessLogs, filterPattern, metricNamespace: this.namespace, metricName, ...value });
+    filter('Requests', names.requests, routeFamilyFilters.requests(routeKeys), { metricValue: '1', defaultValue: 0 });
+    filter('ClientErrors', names.clientErrors, routeFamilyFilters.clientErrors(routeKeys), { metricValue: '1', defaultValue: 0 });
+    filter('Throttled', names.throttled, routeFamilyFilters.throttled(routeKeys), { metricValue: '1', defaultValue: 0 });
+    // No default value: a zero for a quiet minute would pull the percentiles down.
+    filter('Latency', names.latency, routeFamilyFilters.requests(routeKeys), { metricValue: '$.latency', unit: cloudwatch.Unit.MILLISECONDS });
+
+    const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({ namespace: this.namespace, metricName, period, statistic });
+    // Ids unique per family and part: a dashboard graph shows every family's rate side by side.
+    const id = family.toLowerCase();
+    const rate = (label: string, part: string, count: cloudwatch.Metric) =>
+      new cloudwatch.MathExpression({
+        expression: `IF(requests_${id} >= ${FAMILY_MIN_REQUESTS}, 100 * ${part}_${id} / requests_${id}, 0)`,
+        usingMetrics: { [`requests_${id}`]: metric(names.requests, 'Sum'), [`${part}_${id}`]: count },
+        label,
+        period,
+      });
+    const latencyP99 = metric(names.latency, 'p99');
+    const clientErrorRate = rate(`${family} 4xx %`, 'errors', metric(names.clientErrors, 'Sum'));
+    const throttleRate = rate(`${family} 429 %`, 'throttled', metric(names.throttled, 'Sum'));
+    alarm(`${family}LatencyP99`, {
+      alarmDescription: `p99 latency of the ${family} routes at or above ${FAMILY_P99_LATENCY_ALARM_MS} ms for 10 minutes (${routeKeys.join(', ')}).`,
+      metric: latencyP99,
+      threshold: FAMILY_P99_LATENCY_ALARM_MS,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    alarm(`${family}4xxRate`, {
+      alarmDescription: `More than ${FAMILY_4XX_RATE_ALARM_PERCENT}% of the ${family} answers were 4xx for 15 minutes (at least ${FAMILY_MIN_REQUESTS} requests per 5 minutes): a client release gone wrong, someone probing, or a bug of ours answering 4xx.`,
+      metric: clientErrorRate,
+      threshold: FAMILY_4XX_RATE_ALARM_PERCENT,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    alarm(`${family}429Rate`, {
+      alarmDescription: `More than ${FAMILY_429_RATE_ALARM_PERCENT}% of the ${family} answers were 429 for 10 minutes: customers hit the stage throttle; raise it (stage throttle in cdk.json) or find the flooding client.`,
+      metric: throttleRate,
+      threshold: FAMILY_429_RATE_ALARM_PERCENT,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    return { latencyP99: latencyP99.with({ label: family }), clientErrorRate, throttleRate };
   }
 
   /** Three metric filters on the API access log and three alarms for one registrar route. */
@@ -283,7 +372,14 @@ export class Monitoring extends Construct {
     const topic = stage.alarms.topicArn
       ? sns.Topic.fromTopicArn(this, 'AlarmTopic', stage.alarms.topicArn)
       : this.createTopic(stage);
-    if (stage.alarms.email) topic.addSubscription(new subscriptions.EmailSubscription(stage.alarms.email));
+    if (stage.alarms.email) {
+      topic.addSubscription(new subscriptions.EmailSubscription(stage.alarms.email));
+      Validations.of(this).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'The only subscription is the alarm e-mail: a dead-letter queue would collect alarm notifications nobody reads; an alarm that cannot be mailed stays in ALARM state on the dashboard and in CloudWatch.',
+      });
+    }
     return topic;
   }
 

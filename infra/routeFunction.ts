@@ -1,5 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,7 +7,6 @@ import { Construct } from 'constructs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
-import { indexArns } from './table.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,12 +41,26 @@ export interface RouteFunctionProps {
   timeout?: Duration;
   /** Concurrency reserved for (and capped at) this function; default none. */
   reservedConcurrentExecutions?: number;
+  /** The function reads a secret at run time: it gets the Parameters and Secrets extension. */
+  readsSecrets?: boolean;
 }
 
 /**
+ * The AWS Parameters and Secrets Lambda Extension, for functions that read a secret
+ * (shared/secrets/read.ts asks it over loopback): no Secrets Manager SDK client in any
+ * bundle. Its cache is off: the function caches per instance itself and must be able to
+ * force a fresh read after a rejected secret (a rotation), which a second cache would defeat.
+ */
+export const secretsExtension = () =>
+  lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+    cacheEnabled: false,
+    logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+  });
+
+/**
  * One route's Lambda function with its own log group (retention per stage), its own role
- * (no managed policies: it may write only its log group and traces) and X-Ray tracing.
- * Grants beyond that come from `bindTable` and the route's needs.
+ * (no managed policies: it may write only its log group), no X-Ray tracing.
+ * Grants beyond that come from the route's table uses (infra/tableGrants.ts) and needs.
  */
 export class RouteFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -82,7 +94,10 @@ export class RouteFunction extends Construct {
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(DEFAULT_LAMBDA_TIMEOUT_SECONDS),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      tracing: lambda.Tracing.ACTIVE,
+      // No X-Ray (docs/deploy.md, "Observability"): without an instrumented SDK a trace is one
+      // bare Lambda segment, which the duration metric already shows, at $5 per million traces.
+      tracing: lambda.Tracing.DISABLED,
+      paramsAndSecrets: props.readsSecrets ? secretsExtension() : undefined,
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
@@ -91,37 +106,21 @@ export class RouteFunction extends Construct {
   }
 }
 
-export type TableBinding = 'read' | 'write';
-
-export const tableReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
-
 /**
- * TransactWriteItems is authorized by these item-level actions; ConditionCheckItem only
- * serves transactional writes, so read-only routes do not get it.
+ * secretsmanager:GetSecretValue on one secret, nothing else; and kms:Decrypt on the
+ * customer-managed key that encrypts it, if any, only through Secrets Manager.
  */
-export const tableWriteActions = [
-  ...tableReadActions,
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
-
-/** Grants exactly the item actions a route's table access allows, on the table and its indexes. */
-export function bindTable(fn: RouteFunction, table: dynamodb.ITable, access: TableBinding): void {
-  fn.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: [...(access === 'write' ? tableWriteActions : tableReadActions)],
-      resources: [table.tableArn, ...indexArns(table)],
-    }),
-  );
-  fn.fn.addEnvironment('TABLE_NAME', table.tableName);
-}
-
-/** secretsmanager:GetSecretValue on one secret, nothing else. */
-export function bindSecretRead(fn: RouteFunction, secretArn: string): void {
+export function bindSecretRead(fn: RouteFunction, secretArn: string, kmsKeyArn?: string): void {
   fn.role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
   );
+  if (kmsKeyArn) {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [kmsKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` } },
+      }),
+    );
+  }
 }

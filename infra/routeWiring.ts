@@ -1,7 +1,9 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { TableUse } from '../shared/routes/access.js';
 import type { RouteNeed, TableAccess } from '../shared/routes/route.js';
-import { bindSecretRead, bindTable, type RouteFunction } from './routeFunction.js';
+import { bindSecretRead, type RouteFunction } from './routeFunction.js';
 import type { StageSecrets } from './secrets.js';
+import { grantTableUses } from './tableGrants.js';
 import type { StageConfig } from './stageConfig.js';
 
 export interface WiringContext {
@@ -19,37 +21,46 @@ export function baseEnvironment(stage: StageConfig): Record<string, string> {
   };
 }
 
+/** Whether the route's function reads a secret at run time on this stage (it then gets the secrets extension). */
+export function readsSecrets(route: { needs?: readonly RouteNeed[] }, stage: StageConfig): boolean {
+  const needs = route.needs ?? [];
+  return (
+    needs.includes('pageTokens') ||
+    needs.includes('registrarSecrets') ||
+    (Boolean(stage.registrarControl) && (needs.includes('registrarControl') || needs.includes('registrarCache')))
+  );
+}
+
 /**
  * Turns a route's declarations into environment and grants, and nothing more: a function
  * sees the table only when `table` says so and a secret only when `needs` names it.
  */
 export function wireRoute(
   fn: RouteFunction,
-  route: { table: TableAccess; needs?: readonly RouteNeed[] },
+  route: { operationId: string; table: TableAccess; access?: readonly TableUse[]; needs?: readonly RouteNeed[] },
   { stage, table, secrets }: WiringContext,
 ): void {
-  if (route.table !== 'none') bindTable(fn, table, route.table);
+  grantTableUses(fn, table, route);
   for (const need of new Set(route.needs ?? [])) {
     switch (need) {
       case 'sipDomain':
         fn.fn.addEnvironment('SIP_DOMAIN_SUFFIX', stage.sipDomainSuffix);
         break;
       case 'pageTokens':
-        // CloudFormation resolves the dynamic reference at deploy time: the template never holds
-        // the key, but the function configuration does, in plain text (lambda:GetFunctionConfiguration
-        // shows it). Accepted, see the PageToken secret's acknowledgement and docs/deploy.md.
-        fn.fn.addEnvironment('PAGE_TOKEN_SECRET', secrets.pageToken.secretValue.unsafeUnwrap());
+        // Read at run time (current and previous version), so a rotation needs no deploy.
+        fn.fn.addEnvironment('PAGE_TOKEN_SECRET_ARN', secrets.pageToken.secretArn);
+        bindSecretRead(fn, secrets.pageToken.secretArn, stage.secretsKmsKeyArn);
         break;
       case 'registrarSecrets':
         fn.fn.addEnvironment('REGISTRAR_SECRETS_ARN', secrets.registrar.secretArn);
-        bindSecretRead(fn, secrets.registrar.secretArn);
+        bindSecretRead(fn, secrets.registrar.secretArn, stage.secretsKmsKeyArn);
         break;
       case 'registrarControl':
       case 'registrarCache':
         if (stage.registrarControl && secrets.registrarControlToken) {
           fn.fn.addEnvironment('REGISTRAR_CONTROL_URL', stage.registrarControl.url);
           fn.fn.addEnvironment('REGISTRAR_CONTROL_TOKEN_ARN', secrets.registrarControlToken.secretArn);
-          bindSecretRead(fn, secrets.registrarControlToken.secretArn);
+          bindSecretRead(fn, secrets.registrarControlToken.secretArn, stage.secretsKmsKeyArn);
         }
         break;
       case 'retention':

@@ -1,4 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { StageConfig } from './stageConfig.js';
@@ -21,7 +22,7 @@ const operatorRotated =
 export class StageSecrets extends Construct {
   /** Comma-separated registrar secrets (Kamailio signs with one; the API accepts each). */
   readonly registrar: secretsmanager.ISecret;
-  /** HMAC key for next_page_token. */
+  /** HMAC key for next_page_token, read at run time (current and previous version). */
   readonly pageToken: secretsmanager.Secret;
   /** Bearer token for the registrar control endpoint, when the stage has one. */
   readonly registrarControlToken?: secretsmanager.ISecret;
@@ -29,10 +30,12 @@ export class StageSecrets extends Construct {
   constructor(scope: Construct, id: string, stage: StageConfig) {
     super(scope, id);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const encryptionKey = stage.secretsKmsKeyArn ? kms.Key.fromKeyArn(this, 'Key', stage.secretsKmsKeyArn) : undefined;
     const create = (name: string, description: string, length: number, whyNoRotationLambda: string) => {
       const secret = new secretsmanager.Secret(this, name, {
         description: `${stage.stackName}: ${description}`,
         generateSecretString: generated(length),
+        encryptionKey,
         removalPolicy,
       });
       Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: whyNoRotationLambda });
@@ -46,7 +49,7 @@ export class StageSecrets extends Construct {
       'PageToken',
       'HMAC key for page tokens',
       64,
-      "Rotated by the operator with a redeploy, not by a rotation Lambda: CloudFormation resolves this key into the environment of the listing functions at deploy time, so it is stored in plain text in their configuration and readable by anyone allowed lambda:GetFunctionConfiguration. Accepted: it only signs page tokens, which also bind the customer id, and every listing query keys on the caller's customer id, so a forged cursor can only move within the caller's own data (docs/deploy.md).",
+      'Rotated by the operator (put-secret-value, docs/deploy.md), not by a rotation Lambda: the listing functions read it at run time, sign with AWSCURRENT and still accept AWSPREVIOUS, so a rotation needs no deploy and breaks no page token in flight; a rotation Lambda would only add a function to run for a key that needs no coordination with anything outside the stack.',
     );
     if (stage.registrarControl) {
       this.registrarControlToken = stage.registrarControl.tokenSecretArn

@@ -4,11 +4,12 @@ import type { Construct } from 'constructs';
 import { fallbackHandler, routes } from '../shared/routes/index.js';
 import type { AnyRoute } from '../shared/routes/route.js';
 import { RegistryApi } from './api.js';
+import { TableBackup } from './backup.js';
 import { Monitoring } from './monitoring.js';
 import type { RegistrarRouteName } from './registrarSizing.js';
 import { REGISTRAR_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
 import { RouteFunction } from './routeFunction.js';
-import { baseEnvironment, wireRoute } from './routeWiring.js';
+import { baseEnvironment, readsSecrets, wireRoute } from './routeWiring.js';
 import { StageSecrets } from './secrets.js';
 import type { StageConfig } from './stageConfig.js';
 import { type StageSizing, stageSizing } from './stageSizing.js';
@@ -52,12 +53,14 @@ export class SipRegistryStack extends Stack {
 
     this.sizing = stageSizing(stage);
     const table = registryTable(this, stage, this.sizing.capacity);
+    if (stage.backup) new TableBackup(this, 'Backup', { stage, table });
     const secrets = new StageSecrets(this, 'Secrets', stage);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName) => {
+    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName, secretsReader = false) => {
       const fn = new RouteFunction(this, id, {
         handler,
         description,
+        readsSecrets: secretsReader,
         environment: baseEnvironment(stage),
         logRetention: stage.logRetentionDays as logs.RetentionDays,
         removalPolicy,
@@ -70,9 +73,14 @@ export class SipRegistryStack extends Stack {
           : {}),
       });
       Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: 'Serverless-LambdaDLQ',
         reason:
-          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords): X-Ray has no resource-level permissions, so its actions need Resource "*". Table, log and secret grants name their resources.',
+          'Invoked synchronously only (API Gateway): a dead-letter target receives failed asynchronous invocations, which never happen here; a failed request is answered to its caller (Kamailio retries a webhook, a customer sees the 5xx) and counted by the LambdaErrors alarms.',
+      });
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'X-Ray off by decision (docs/deploy.md, "Observability"): without an instrumented SDK a trace is one bare Lambda segment, which the Duration metric and the access log already show, at $5 per million traces; latency is alarmed per route family from the access log.',
       });
       this.functions.set(id, fn);
       return fn;
@@ -80,7 +88,7 @@ export class SipRegistryStack extends Stack {
 
     const apiRoutes = routeTable.map((route) => {
       const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
-      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar);
+      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
       wireRoute(fn, route, { stage, table, secrets });
       return {
         operationId: route.operationId,
@@ -106,6 +114,7 @@ export class SipRegistryStack extends Stack {
       registrarRoutes: routeTable
         .filter((r) => r.auth === 'registrar')
         .map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` })),
+      routeFamilies: routeFamilies(routeTable),
     });
 
     const output = (id: string, value: string, description: string) =>
@@ -120,6 +129,16 @@ export class SipRegistryStack extends Stack {
       output('CustomDomainTarget', api.customDomain.regionalDomainName, 'CNAME/alias target for the custom domain');
     }
   }
+}
+
+/** The non-registrar routes grouped by their tag ("Access keys" = AccessKeys), for per-family alarms. */
+export function routeFamilies(routeTable: readonly AnyRoute[]): { family: string; routeKeys: string[] }[] {
+  const families = new Map<string, string[]>();
+  for (const route of routeTable.filter((r) => r.auth !== 'registrar')) {
+    const family = route.tag.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+    families.set(family, [...(families.get(family) ?? []), `${route.method} ${route.path}`]);
+  }
+  return [...families].map(([family, routeKeys]) => ({ family, routeKeys }));
 }
 
 function assertUniqueOperationIds(routeTable: readonly AnyRoute[]): void {

@@ -80,6 +80,34 @@ const stageSchema = z
         tokenSecretArn: secretArn.optional(),
       })
       .optional(),
+    /**
+     * The customer-managed KMS key encrypting the stage's secrets: the secrets the stack
+     * creates use it, imported ones are expected to; the functions that read a secret get
+     * kms:Decrypt on it (through Secrets Manager only). Absent = the aws/secretsmanager key.
+     */
+    secretsKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'a KMS key ARN').optional(),
+    /**
+     * A production stage: synth refuses placeholder operator settings (alarm e-mail,
+     * registrar control URL), see productionProblems.
+     */
+    production: z.boolean().default(false),
+    /** AWS Backup of the table (daily), on top of point-in-time recovery. */
+    backup: z
+      .object({
+        /** How long each daily recovery point is kept. */
+        retentionDays: z.number().int().min(1).max(36_500),
+        /** A copy of each recovery point in a vault of another region or account. */
+        copyTo: z
+          .object({
+            vaultArn: z.string().regex(/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:.+$/, 'a backup vault ARN'),
+            /** Default: retentionDays. */
+            retentionDays: z.number().int().min(1).max(36_500).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     corsAllowedOrigins: z.array(z.string().min(1)).default([]),
     alarms: z
       .object({
@@ -128,4 +156,24 @@ export function stageConfig(stages: unknown, requested: unknown): StageConfig {
     stackName: parsed.data.stackName ?? `SipRegistry-${name.data}`,
     tableName: parsed.data.tableName ?? `sip-registry-${name.data}`,
   };
+}
+
+/** Documentation domains and reserved names (RFC 2606): never a real operator's address. */
+const PLACEHOLDER_HOST = /(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$/i;
+const placeholderHost = (host: string) => PLACEHOLDER_HOST.test(host) || /change-?me|replace|placeholder|todo/i.test(host);
+
+/**
+ * What keeps a production stage from being deployed as configured: an alarm nobody receives,
+ * a registrar control endpoint that does not exist. Empty for other stages.
+ */
+export function productionProblems(stage: StageConfig): string[] {
+  if (!stage.production) return [];
+  const problems: string[] = [];
+  const email = stage.alarms.email;
+  if (!email && !stage.alarms.topicArn) problems.push('alarms.email is unset (and no alarms.topicArn): nobody would receive an alarm');
+  else if (email && placeholderHost(email.split('@')[1] ?? '')) problems.push(`alarms.email "${email}" is a placeholder address`);
+  if (stage.registrarControl && placeholderHost(new URL(stage.registrarControl.url).hostname)) {
+    problems.push(`registrarControl.url "${stage.registrarControl.url}" is a placeholder host`);
+  }
+  return problems;
 }

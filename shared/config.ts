@@ -25,9 +25,20 @@ export const config = {
   get sipDomainSuffix(): string {
     return env('SIP_DOMAIN_SUFFIX') ?? 'sip.local';
   },
-  /** Signs page tokens; unset means a per-process random key (tokens die with the process). */
+  /**
+   * Signs page tokens locally; unset means a per-process random key (tokens die with the
+   * process). On AWS the key is read at run time from the secret PAGE_TOKEN_SECRET_ARN names
+   * (shared/secrets/pageTokenKeys.ts), so a rotation needs no deploy.
+   */
   get pageTokenSecret(): string {
     return env('PAGE_TOKEN_SECRET') ?? processPageTokenSecret;
+  },
+  /** Locally: the key before the last rotation, still accepted (AWSPREVIOUS on AWS). */
+  get pageTokenPreviousSecret(): string | undefined {
+    return env('PAGE_TOKEN_PREVIOUS_SECRET');
+  },
+  get pageTokenSecretArn(): string | undefined {
+    return env('PAGE_TOKEN_SECRET_ARN');
   },
   /**
    * Seconds a verified access key stays cached in one instance; 0 disables the cache.

@@ -100,7 +100,7 @@ export async function getRegistrationsOf(customerId: string, extensionIds: reado
  */
 export async function listRegistrations(customerId: string, page: PageRequest) {
   const scope = { customerId, listing: 'extension-registrations' };
-  const cursor = decodePageToken(page.pageToken, scope);
+  const cursor = await decodePageToken(page.pageToken, scope);
   const before = typeof cursor?.before === 'string' ? cursor.before : undefined;
   if (cursor && !before) throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
   const { groups, more } = await store.pageBindingsByExtension(customerId, clampPageSize(page.pageSize), before);
@@ -109,7 +109,7 @@ export async function listRegistrations(customerId: string, page: PageRequest) {
     result: groups
       .map((group) => regInfoOf(group.extensionId, group.bindings, now))
       .filter((info) => info.registrations.length > 0),
-    next_page_token: more ? encodePageToken({ before: groups[groups.length - 1]!.extensionId }, scope) : '',
+    next_page_token: more ? await encodePageToken({ before: groups[groups.length - 1]!.extensionId }, scope) : '',
   };
 }
 

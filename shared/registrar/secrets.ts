@@ -1,48 +1,11 @@
 import { config } from '../config.js';
-import { unavailable } from '../errors.js';
-import { logger } from '../log.js';
+import { readSecret } from '../secrets/read.js';
 
 /**
  * The registrar's secrets. Locally they come from the environment (read at call time,
  * so tests can set them); on AWS from Secrets Manager, by the ARN in the environment,
- * cached per instance for CACHE_MS. The SDK client is imported only on AWS: local runs
- * and functions that never see a secret do not pay for it.
+ * through shared/secrets/read.ts (cached per instance).
  */
-const CACHE_MS = 5 * 60_000;
-/** A rejected secret may mean a rotation happened: refresh, but at most this often. */
-const MIN_REFRESH_MS = 60_000;
-
-interface Cached {
-  value: string;
-  fetchedAt: number;
-}
-const cache = new Map<string, Cached>();
-
-type SecretsClient = import('@aws-sdk/client-secrets-manager').SecretsManagerClient;
-let client: SecretsClient | undefined;
-
-/** A failure is a 503 (never a 500, never the error's message: it may quote the ARN or worse). */
-async function fetchSecret(arn: string): Promise<string> {
-  try {
-    const sdk = await import('@aws-sdk/client-secrets-manager');
-    client ??= new sdk.SecretsManagerClient({ region: config.region, maxAttempts: 3 });
-    const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
-    return result.SecretString ?? '';
-  } catch (error) {
-    logger.error('secrets manager read failed', { error_name: (error as Error).name });
-    throw unavailable('SECRET_UNAVAILABLE', 'A secret the API needs could not be read; retry later.');
-  }
-}
-
-async function cachedSecret(arn: string, refresh = false): Promise<string> {
-  const now = Date.now();
-  const hit = cache.get(arn);
-  if (hit && now - hit.fetchedAt < CACHE_MS && !(refresh && now - hit.fetchedAt >= MIN_REFRESH_MS)) return hit.value;
-  const value = await fetchSecret(arn);
-  cache.set(arn, { value, fetchedAt: now });
-  return value;
-}
-
 const splitList = (value: string) =>
   value
     .split(',')
@@ -57,7 +20,7 @@ const splitList = (value: string) =>
 export async function registrarSecrets(options: { refresh?: boolean } = {}): Promise<string[]> {
   const arn = config.registrarSecretsArn;
   if (!arn) return config.registrarSecrets;
-  return splitList(await cachedSecret(arn, options.refresh));
+  return splitList((await readSecret(arn, { refresh: options.refresh })) ?? '');
 }
 
 /** True when a refresh could return something other than what was just used. */
@@ -67,11 +30,8 @@ export const registrarSecretsRefreshable = () => Boolean(config.registrarSecrets
 export async function registrarControlToken(): Promise<string | undefined> {
   const arn = config.registrarControlTokenArn;
   if (!arn) return config.registrarControlToken;
-  const value = (await cachedSecret(arn)).trim();
+  const value = ((await readSecret(arn)) ?? '').trim();
   return value || undefined;
 }
 
-/** Tests only: forget cached secrets. */
-export function clearSecretCacheForTests() {
-  cache.clear();
-}
+export { clearSecretCacheForTests } from '../secrets/read.js';

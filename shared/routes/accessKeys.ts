@@ -1,5 +1,6 @@
 import { accessKey, accessKeyCreate, accessKeyUpdate, accessKeyWithToken } from '../schemas/accessKeys.js';
 import { idParams, listOf, pageQuery } from '../schemas/common.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Access keys';
@@ -12,6 +13,7 @@ export const accessKeyRoutes = {
     handler: 'functions/accesskeys/list.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.accessKeys.list],
     needs: ['pageTokens'],
     summary: "List the caller's access keys, newest first",
     tag,
@@ -25,6 +27,7 @@ export const accessKeyRoutes = {
     handler: 'functions/accesskeys/create.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.accessKeys.create],
     summary: 'Create an access key; its secret is returned once, in this reply only',
     tag,
     body: accessKeyCreate,
@@ -37,6 +40,7 @@ export const accessKeyRoutes = {
     handler: 'functions/accesskeys/get.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.accessKeys.get],
     summary: 'Get one access key (never its secret)',
     tag,
     params: idParams,
@@ -49,6 +53,7 @@ export const accessKeyRoutes = {
     handler: 'functions/accesskeys/update.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.accessKeys.update],
     summary: 'Rename an access key (name, detail); omitted fields keep their value; never returns the secret',
     tag,
     params: idParams,
@@ -62,6 +67,7 @@ export const accessKeyRoutes = {
     handler: 'functions/accesskeys/delete.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.accessKeys.get, uses.accessKeys.delete],
     summary: 'Delete an access key; it stops working at once',
     tag,
     params: idParams,

@@ -1,4 +1,5 @@
 import { me } from '../schemas/customers.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Customer';
@@ -11,6 +12,7 @@ export const customerRoutes = {
     handler: 'functions/customers/me.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.customer.get],
     summary: "The access key's customer and what the key may do (VoIPbin's login check)",
     tag,
     responses: { 200: { description: "The caller's customer, the key used and its permissions", schema: me } },

@@ -1,5 +1,6 @@
 import { idParams, listOf, pageQuery } from '../schemas/common.js';
 import { domain, domainCreate, domainUpdate } from '../schemas/domains.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Domains';
@@ -12,6 +13,7 @@ export const domainRoutes = {
     handler: 'functions/domains/list.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.domains.list],
     needs: ['pageTokens'],
     summary: "List the caller's domains, newest first",
     tag,
@@ -25,6 +27,7 @@ export const domainRoutes = {
     handler: 'functions/domains/create.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.domains.create],
     needs: ['sipDomain'],
     summary: 'Create a SIP domain; 409 when domain_name is taken (by anyone)',
     tag,
@@ -39,6 +42,7 @@ export const domainRoutes = {
     handler: 'functions/domains/get.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.domains.get],
     summary: 'Get one domain',
     tag,
     params: idParams,
@@ -51,6 +55,7 @@ export const domainRoutes = {
     handler: 'functions/domains/update.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.domains.update],
     summary: 'Change name and/or detail; omitted fields keep their value',
     tag,
     params: idParams,
@@ -64,6 +69,7 @@ export const domainRoutes = {
     handler: 'functions/domains/delete.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.domains.get, uses.domains.delete],
     needs: ['registrarCache'], // invalidates the realm in the registrar's credential cache
     summary: 'Delete a domain without extensions (409 FAILED_PRECONDITION otherwise); frees its domain_name',
     tag,

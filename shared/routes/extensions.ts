@@ -1,5 +1,6 @@
 import { idParams, listOf } from '../schemas/common.js';
 import { extension, extensionCreate, extensionListQuery, extensionUpdate } from '../schemas/extensions.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Extensions';
@@ -12,6 +13,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/list.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.extensions.listAll, uses.extensions.listDomain],
     needs: ['pageTokens'],
     summary: "List the caller's extensions (or one domain's with domain_id), newest first",
     tag,
@@ -25,6 +27,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/create.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.domains.get, uses.domains.findByName, uses.domains.create, uses.domains.update, uses.extensions.create],
     // sipDomain: the default domain's realm, when it is created on first use;
     // registrarCache: invalidates the registrar's cached credential.
     needs: ['sipDomain', 'registrarCache'],
@@ -42,6 +45,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/get.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.extensions.get],
     summary: 'Get one extension',
     tag,
     params: idParams,
@@ -54,6 +58,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/update.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.extensions.get, uses.extensions.update],
     needs: ['registrarCache'], // invalidates the registrar's cached credential
     summary: 'Change name, detail and/or password; omitted fields keep their value',
     tag,
@@ -68,6 +73,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/delete.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.extensions.withBindings, uses.extensions.delete, uses.extensions.deleteBindings, uses.domains.update],
     summary: 'Delete an extension; its credentials stop working at once and the number is free',
     tag,
     // Invalidates the registrar's cached credential; drops its bindings best effort.
@@ -82,6 +88,7 @@ export const extensionRoutes = {
     handler: 'functions/extensions/regenerateDirectHash.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.extensions.get, uses.extensions.updateItem, uses.extensions.swapDirectHash],
     summary: 'Replace direct_hash; the previous hash stops resolving at once (no body)',
     tag,
     params: idParams,

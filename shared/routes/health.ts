@@ -1,4 +1,5 @@
 import { healthStatus } from '../schemas/common.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 export const healthRoutes = {
@@ -9,6 +10,7 @@ export const healthRoutes = {
     handler: 'functions/health/get.ts',
     auth: 'none',
     table: 'read',
+    access: [uses.health],
     summary: 'Liveness of the API and its table',
     tag: 'Health',
     responses: { 200: { description: 'The table answers', schema: healthStatus } },

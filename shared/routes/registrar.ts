@@ -1,4 +1,5 @@
 import { credentials, credentialsQuery, webhookDelivery, webhookReply } from '../schemas/registrations.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Registrar';
@@ -12,6 +13,7 @@ export const registrarRoutes = {
     handler: 'functions/registrar/credentials.ts',
     auth: 'registrar',
     table: 'read',
+    access: [uses.registrar.credentials],
     needs: ['registrarSecrets'],
     summary: 'Digest credentials (HA1) of a SIP user, for the registrar; Bearer registrar secret',
     tag,
@@ -25,6 +27,8 @@ export const registrarRoutes = {
     handler: 'functions/registrar/webhook.ts',
     auth: 'registrar',
     table: 'write',
+    // The credential lookup: an event without the owner's ids is resolved by its AOR.
+    access: [uses.registrar.credentials, uses.extensions.withBindings, uses.registrations.write],
     needs: ['registrarSecrets', 'retention'],
     summary: 'Registration events from the registrar (signed), one or a batch; idempotent and order-safe',
     tag,

@@ -5,6 +5,7 @@ import {
   registrationParams,
   registrationsQuery,
 } from '../schemas/registrations.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Registrations';
@@ -18,6 +19,7 @@ export const registrationRoutes = {
     handler: 'functions/registrations/list.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.registrations.listAll, uses.registrations.getMany, uses.extensions.withBindings],
     needs: ['pageTokens'],
     summary:
       'Registrations of several extensions (?extension_id= repeated, 1..100: an array in the order asked) or, without ids, a page of the extensions with registration data',
@@ -32,6 +34,7 @@ export const registrationRoutes = {
     handler: 'functions/registrations/get.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.extensions.withBindings],
     summary: "An extension's registrations: the live ones, or the last ended ones",
     tag,
     params: extensionRegistrationsParams,
@@ -44,6 +47,7 @@ export const registrationRoutes = {
     handler: 'functions/registrations/deleteAll.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.extensions.withBindings, uses.registrations.write],
     needs: ['registrarControl', 'retention'],
     summary: 'Force-unregister every registration of the extension',
     tag,
@@ -57,6 +61,7 @@ export const registrationRoutes = {
     handler: 'functions/registrations/delete.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.extensions.withBindings, uses.registrations.write],
     needs: ['registrarControl', 'retention'],
     summary: 'Force-unregister one registration',
     tag,

@@ -1,4 +1,5 @@
 import type { ZodType, output } from 'zod';
+import type { TableUse } from './access.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** customer: an access key of a customer; registrar: the stage's registrar secret. */
@@ -9,8 +10,9 @@ export type TableAccess = 'none' | 'read' | 'write';
  * What a function needs beyond the table; CDK wires the environment and grants for each
  * and nothing else, so a function only sees what its route declares.
  * - sipDomain: SIP_DOMAIN_SUFFIX (realms are derived from it)
- * - pageTokens: PAGE_TOKEN_SECRET (signs next_page_token)
+ * - pageTokens: PAGE_TOKEN_SECRET_ARN + read grant (signs next_page_token; local: PAGE_TOKEN_SECRET)
  * - registrarSecrets: REGISTRAR_SECRETS_ARN + secretsmanager:GetSecretValue on it
+ *   (every secret reader also gets the Parameters and Secrets extension, infra/routeFunction.ts)
  * - registrarControl: REGISTRAR_CONTROL_URL + REGISTRAR_CONTROL_TOKEN_ARN (+ read grant);
  *   the route's reply depends on the registrar (502/503 documented)
  * - registrarCache: the same wiring, for routes that only tell the registrar to forget
@@ -44,6 +46,12 @@ export interface RouteDef<
   handler: string;
   auth: AuthKind;
   table: TableAccess;
+  /**
+   * Exactly what the function does to the table (shared/routes/access.ts): CDK grants these
+   * and nothing else; required unless `table` is 'none'. One line, e.g.
+   * `access: [uses.customerAuth, uses.extensions.get]`.
+   */
+  access?: readonly TableUse[];
   needs?: readonly RouteNeed[];
   summary: string;
   tag: string;

@@ -42,7 +42,7 @@ export async function queryPage<T>(
   const skName = index ? index.sortKey : tableDefinition.sortKey;
   const keyNames = [tableDefinition.partitionKey, tableDefinition.sortKey, ...(index ? [pkName, skName] : [])];
 
-  const startKey = decodePageToken(page.pageToken, query.scope);
+  const startKey = await decodePageToken(page.pageToken, query.scope);
   if (startKey && (startKey[pkName] !== query.partitionKey || Object.keys(startKey).length !== keyNames.length)) {
     // Signed by us for this scope, so this only happens across a key-design change.
     throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
@@ -69,5 +69,5 @@ export async function queryPage<T>(
   const pageItems = items.slice(0, pageSize);
   const last = pageItems[pageItems.length - 1]!;
   const lastKey = Object.fromEntries(keyNames.map((name) => [name, last[name]]));
-  return { items: pageItems.map(fromItem), nextPageToken: encodePageToken(lastKey, query.scope) };
+  return { items: pageItems.map(fromItem), nextPageToken: await encodePageToken(lastKey, query.scope) };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/routeFunction.js';
 import { routes } from '../../shared/routes/index.js';
@@ -38,13 +39,26 @@ describe('cdk CLI', () => {
     expect(scripts.cdk).toContain('CDK_DISABLE_CLI_TELEMETRY=true');
   });
 
+  it('sets every feature flag aws-cdk-lib recommends for new projects', () => {
+    const unset = Object.entries(cxapi.CURRENTLY_RECOMMENDED_FLAGS).filter(([flag, value]) => JSON.stringify(cdkJson.context[flag]) !== JSON.stringify(value));
+    expect(unset).toEqual([]);
+  });
+
+  it('CI synthesizes prod exactly as this test does, placeholders allowed explicitly', () => {
+    const ci = readFileSync(path.join(projectRoot, '.ci', 'run'), 'utf8');
+    expect(ci).toContain('npm run synth -- -c stage=dev\n');
+    expect(ci).toContain('npm run synth -- -c stage=prod -c placeholders=allow\n');
+  });
+
   it.each(['dev', 'prod'])(
     'synthesizes %s offline with real bundling',
     async (stage) => {
       const out = mkdtempSync(path.join(tmpdir(), `cdk-${stage}-`));
       outDirs.push(out);
       const [wrapper = 'npx', ...wrapperArgs] = [...isolated(), 'npx'];
-      const args = [...wrapperArgs, ...(wrapper === 'npx' ? [] : ['npx']), 'cdk', 'synth', '--quiet', '-c', `stage=${stage}`, '-o', out];
+      // As .ci/run does: the committed prod settings are placeholders, refused for a deployment.
+      const placeholders = stage === 'prod' ? ['-c', 'placeholders=allow'] : [];
+      const args = [...wrapperArgs, ...(wrapper === 'npx' ? [] : ['npx']), 'cdk', 'synth', '--quiet', '-c', `stage=${stage}`, ...placeholders, '-o', out];
       await run(wrapper, args, { cwd: projectRoot, env: offlineEnv(), maxBuffer: 64 * 1024 * 1024 });
       const template = JSON.parse(readFileSync(path.join(out, `SipRegistry-${stage}.template.json`), 'utf8'));
       const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>).filter(

@@ -32,6 +32,9 @@ export function functionOf(stack: SipRegistryStack, json: CfnTemplate, id: strin
   };
 }
 
-/** Statements granting `action`, with their resources as JSON text (to compare references). */
+/**
+ * The resources `action` is granted on, each as JSON text (to compare references). One entry
+ * per resource: CDK may merge statements (the minimizePolicies feature flag).
+ */
 export const grantsOf = (statements: Statement[], action: string) =>
-  statements.filter((s) => actionsOf(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+  statements.filter((s) => actionsOf(s).includes(action)).flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)));

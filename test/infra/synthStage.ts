@@ -15,14 +15,17 @@ export const SYNTH_TIMEOUT = 120_000;
 
 /**
  * Synthesizes the real app for one stage without esbuild bundling. `stages` replaces
- * cdk.json's stage map (to try settings no committed stage has).
+ * cdk.json's stage map (to try settings no committed stage has). The committed prod stage
+ * has placeholder operator settings: allowed here as in CI (`-c placeholders=allow`) unless
+ * `placeholders: 'refuse'`.
  */
-export function synthStage(stage: string, options: { stages?: Record<string, unknown> } = {}) {
+export function synthStage(stage: string, options: { stages?: Record<string, unknown>; placeholders?: 'allow' | 'refuse' } = {}) {
   const built = buildApp({
     ...cdkJson.context,
     ...(options.stages ? { stages: options.stages } : {}),
     stage,
     'aws:cdk:bundling-stacks': [],
+    ...((options.placeholders ?? 'allow') === 'allow' ? { placeholders: 'allow' } : {}),
   });
   const template = Template.fromStack(built.stack);
   return { ...built, template, json: template.toJSON() as CfnTemplate };

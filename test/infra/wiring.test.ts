@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SipRegistryStack } from '../../infra/stack.js';
 import { stageConfig } from '../../infra/stageConfig.js';
+import { uses } from '../../shared/routes/access.js';
 import { defineRoute, type AnyRoute, type RouteNeed } from '../../shared/routes/route.js';
 import { functionOf, grantsOf } from './inspect.js';
 import { resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
@@ -23,6 +24,7 @@ const route = (
     handler: 'functions/health/get.ts',
     auth,
     table,
+    access: table === 'write' ? [uses.registrations.write] : table === 'read' ? [uses.registrar.credentials] : undefined,
     needs,
     summary: operationId,
     tag: 'Test',
@@ -36,6 +38,7 @@ const testRoutes = [
   route('plain', '/v1.0/plain', 'none', []),
 ];
 
+const kmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0d2a1c9e-1111-4a4a-9b9b-0123456789ab';
 const controlTokenArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:control-token-AbCdEf';
 const registrarArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:registrar-XyZ123';
 const stages = {
@@ -52,6 +55,7 @@ const stages = {
     registrarControl: { url: 'https://registrar.full.example.net/control', tokenSecretArn: controlTokenArn },
     alarms: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', email: 'ops@full.example.net' },
     registrationRetentionDays: 9,
+    secretsKmsKeyArn: kmsKeyArn,
   },
   bare: {
     sipDomainSuffix: 'sip.bare.example.net',
@@ -94,7 +98,9 @@ describe('wiring from route needs', () => {
       const control = functionOf(full.stack, full.json, id);
       expect(control.environment.REGISTRAR_CONTROL_URL, id).toBe(stages.full.registrarControl.url);
       expect(control.environment.REGISTRAR_CONTROL_TOKEN_ARN, id).toBe(controlTokenArn);
-      expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue'), id).toEqual([JSON.stringify(controlTokenArn)]);
+      // forceUnregister also lists (pageTokens): the page-token key is its other secret.
+      const others = grantsOf(control.statements, 'secretsmanager:GetSecretValue').filter((g) => !g.includes('PageToken'));
+      expect(others, id).toEqual([JSON.stringify(controlTokenArn)]);
     }
     for (const id of ['webhook', 'credentials', 'plain']) {
       const fn = functionOf(full.stack, full.json, id);
@@ -107,7 +113,7 @@ describe('wiring from route needs', () => {
     const control = functionOf(bare.stack, bare.json, 'forceUnregister');
     expect(control.environment.REGISTRAR_CONTROL_URL).toBeUndefined();
     expect(control.environment.REGISTRAR_CONTROL_TOKEN_ARN).toBeUndefined();
-    expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue')).toEqual([]);
+    expect(grantsOf(control.statements, 'secretsmanager:GetSecretValue').filter((g) => !g.includes('PageToken'))).toEqual([]);
   });
 
   it('creates the registrar secret when the stage names none, readable by registrar routes only', () => {
@@ -117,14 +123,29 @@ describe('wiring from route needs', () => {
     expect(grantsOf(functionOf(bare.stack, bare.json, 'plain').statements, 'secretsmanager:GetSecretValue')).toEqual([]);
   });
 
+  it('lets exactly the secret readers decrypt with the stage\'s customer-managed key, through Secrets Manager only', () => {
+    for (const id of ['webhook', 'credentials', 'forceUnregister', 'changePassword', 'plain']) {
+      const fn = functionOf(full.stack, full.json, id);
+      const readsSecret = grantsOf(fn.statements, 'secretsmanager:GetSecretValue').length > 0;
+      const decrypts = fn.statements.filter((st) => [st.Action].flat().includes('kms:Decrypt'));
+      expect(decrypts.length > 0, id).toBe(readsSecret);
+      for (const statement of decrypts) {
+        expect(statement.Resource, id).toBe(kmsKeyArn);
+        expect(JSON.stringify((statement as { Condition?: unknown }).Condition), id).toContain('secretsmanager.');
+      }
+      expect(grantsOf(functionOf(bare.stack, bare.json, id).statements, 'kms:Decrypt'), id).toEqual([]);
+    }
+    const created = resourcesOf(full.json, 'AWS::SecretsManager::Secret');
+    expect(created.length).toBeGreaterThan(0);
+    for (const [, secret] of created) expect(secret.Properties.KmsKeyId).toBe(kmsKeyArn);
+  });
+
   it('sets retention, SIP domain and page-token secret per need', () => {
     const webhook = functionOf(full.stack, full.json, 'webhook').environment;
     expect(webhook.REGISTRATION_RETENTION_DAYS).toBe('9');
     expect(webhook.SIP_DOMAIN_SUFFIX).toBe('sip.full.example.net');
-    expect(webhook.PAGE_TOKEN_SECRET).toBeUndefined();
-    expect(JSON.stringify(functionOf(full.stack, full.json, 'forceUnregister').environment.PAGE_TOKEN_SECRET)).toMatch(
-      /\{\{resolve:secretsmanager:.*:SecretString:::\}\}/,
-    );
+    expect(webhook.PAGE_TOKEN_SECRET_ARN).toBeUndefined();
+    expect(JSON.stringify(functionOf(full.stack, full.json, 'forceUnregister').environment.PAGE_TOKEN_SECRET_ARN)).toMatch(/PageToken/);
     expect(Object.keys(functionOf(full.stack, full.json, 'plain').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
   });
 

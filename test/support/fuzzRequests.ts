@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { OpenApiDocument } from '../../shared/openapi/document.js';
 import { signRegistrarBody } from '../../shared/http/registrarAuth.js';
-import { encodePageToken } from '../../shared/store/paging.js';
+import { signPageToken } from '../../shared/store/paging.js';
 import type { RawRequest } from './fuzzInvoke.js';
 import type { FuzzWorld } from './fuzzWorld.js';
 
@@ -263,7 +263,7 @@ function pageTokens(op: FuzzOperation, world: FuzzWorld): fc.Arbitrary<string> {
       ),
       fc.record({ PK: hostileValue, SK: hostileValue }),
       fc.dictionary(fc.string({ maxLength: 8 }), hostileValue, { maxKeys: 4 }),
-    ).map((key) => encodePageToken(key as Record<string, unknown>, { customerId: world.own.customerId, listing })),
+    ).map((key) => signPageToken(process.env.PAGE_TOKEN_SECRET!, key as Record<string, unknown>, { customerId: world.own.customerId, listing })),
   );
 }
 
