@@ -38,7 +38,7 @@ export const securitySchemeNames = {
 /**
  * The error responses, one component each; operations $ref the ones that apply, or carry
  * their own example (examples.ts `errorExamples`) when they send a more specific reason.
- * Every example reason is one the API really sends (test/openapi.test.ts checks the source).
+ * Every example reason is one the API really sends (test/openapiDocument.test.ts checks the source).
  */
 const ERROR_RESPONSES: Record<number, { name: string; description: string; example: ErrorExample }> = {
   400: {
