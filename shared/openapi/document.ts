@@ -5,6 +5,7 @@ import { httpStatusOf, type ErrorStatus } from '../errors.js';
 import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
 import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
+import { readableAsClassic } from './zodMini.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -222,6 +223,12 @@ const DESCRIPTION = [
  * Only the generic shape of a route is read, so new routes need no change here.
  */
 export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocument {
+  // Schemas may be zod classic or zod/mini; the generator reads classic members.
+  for (const route of routes) {
+    for (const schema of [route.params, route.query, route.body, ...Object.values(route.responses).map((r) => r.schema)]) {
+      readableAsClassic(schema);
+    }
+  }
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', securitySchemeNames.token, {
     type: 'apiKey',
