@@ -2,9 +2,10 @@
  * npm run bench: speed and memory, always as ratios against a baseline measured in the
  * same run (this machine is shared and noisy; bare milliseconds would mislead).
  *
- * 1. Cold start: import of a route's bundle (built like CDK builds it: esbuild, ESM,
- *    minified, SDK bundled) in a fresh Node process, vs a hello-world bundle.
- * 2. Memory: RSS after that import, vs the hello-world bundle.
+ * 1. Cold start: CPU time of the import of every route's bundle (built as CDK builds it:
+ *    bench/cdkBundle.ts) in a fresh Node process, vs the "SDK floor" bundle (bench/sdkFloor.ts: a DocumentClient
+ *    and one GetCommand, same SDK and options), interleaved rounds (bench/coldImport.ts).
+ * 2. Memory: RSS after that import, vs the SDK floor's.
  * 3. Warm request: a full handler invocation (middleware, auth, validation, GetItem,
  *    reply) vs the bare DynamoDB GetItem it wraps, against DynamoDB Local.
  * 4. The per-instance auth cache: GET with the cache vs with AUTH_CACHE_SECONDS=0.
@@ -12,35 +13,39 @@
  * A measure whose ratio misses its target is taken again (BENCH_ATTEMPTS, default 3,
  * attempts in all) and judged by the median of its attempts: one noisy moment on a
  * shared machine does not fail the run, a real regression still does (it misses every
- * time). Every attempt's ratio is printed.
+ * time). Every attempt's ratio is printed. BENCH_ROUTES=<text> measures only the routes
+ * whose "METHOD /path" contains it.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { build } from 'esbuild';
+import { bundlingOptions } from '../infra/routeFunction.js';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
+import { fallbackHandler, routes } from '../shared/routes/index.js';
 import { ensureTable } from '../shared/table/ensure.js';
+import { bundleLikeCdk } from './cdkBundle.js';
+import { measureColdImports, ratiosAgainstFloor } from './coldImport.js';
 import { measured as measuredWith, median } from './measured.js';
 
 const root = resolve(import.meta.dirname, '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const ATTEMPTS = Math.max(1, Number(process.env.BENCH_ATTEMPTS ?? 3));
+const ROUTE_FILTER = process.env.BENCH_ROUTES ?? '';
 const measured = (rows: Parameters<typeof measuredWith>[0], run: Parameters<typeof measuredWith>[1]) =>
   measuredWith(rows, run, ATTEMPTS, (message) => console.error(`bench: ${message}`));
 
 /**
  * Targets, as ratios against the same-run baseline. `max`: the ratio must stay at or
- * below; `min`: at or above. Cold import: the peers' anchor is 150-185 ms for SDK +
- * middy + zod bundled, against a 9-12 ms hello world (toolchain facts).
+ * below; `min`: at or above. Cold import and RSS: against the SDK floor, the least a
+ * function that reads DynamoDB can load (issue 14).
  */
 const TARGETS = {
-  coldImport: { max: 25 },
-  rss: { max: 2 },
+  coldImport: { max: 1.1 },
+  rss: { max: 1.15 },
   warmP50: { max: 1.5 },
   warmP99: { max: 2.5 },
   authCacheGain: { min: 1.3 },
@@ -51,29 +56,13 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 };
 
-async function bundle(entry: string, outfile: string) {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
-    logLevel: 'silent',
-  });
-}
+const FLOOR = 'SDK floor';
 
-/** Import time and RSS of a bundle in a fresh process, measured inside that process. */
-function coldImport(file: string): { ms: number; rssMb: number } {
-  const script = `const t=performance.now();await import(${JSON.stringify(file)});` +
-    `console.log(JSON.stringify({ms:performance.now()-t,rss:process.memoryUsage().rss}))`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_NO_WARNINGS: '1' },
-  }).toString();
-  const { ms, rss } = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; rss: number };
-  return { ms, rssMb: rss / 1024 / 1024 };
+/** Every function CDK deploys (one per route, and the fallback), by the name the bench prints. */
+function functionBundles(): Map<string, string> {
+  const all = new Map<string, string>(routes.map((route) => [`${route.method} ${route.path}`, route.handler]));
+  all.set('$default (fallback)', fallbackHandler);
+  return new Map([...all].filter(([name]) => name.includes(ROUTE_FILTER)));
 }
 
 function event(path: string, routeKey: string, token: string, pathParameters?: Record<string, string>): APIGatewayProxyEventV2 {
@@ -107,40 +96,30 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'sip-bench-'));
   const rows: string[][] = [];
   try {
-    // 1 + 2: cold import and memory.
-    const hello = join(dir, 'hello.mjs');
-    writeFileSync(join(dir, 'hello-src.mjs'), 'export const handler = async () => ({ statusCode: 200, body: "ok" });');
-    await bundle(join(dir, 'hello-src.mjs'), hello);
-    const routeBundles = {
-      'GET /v1.0/accesskeys/{id}': 'functions/accesskeys/get.ts',
-      'POST /v1.0/extensions': 'functions/extensions/create.ts',
-      'POST /v1.0/registrar/webhook': 'functions/registrar/webhook.ts',
-    };
-    for (const [route, entry] of Object.entries(routeBundles)) {
-      const out = join(dir, `${entry.replaceAll('/', '_')}.mjs`);
-      await bundle(resolve(root, entry), out);
-      rows.push(
-        ...(await measured(
-          [
-            { name: `cold import ${route}`, target: TARGETS.coldImport, unit: 'x hello world' },
-            { name: `RSS after import ${route}`, target: TARGETS.rss, unit: 'x hello world' },
-          ],
-          async () => {
-            const helloRuns = Array.from({ length: ROUNDS }, () => coldImport(hello));
-            const runs: { ms: number; rssMb: number }[] = [];
-            for (let i = 0; i < ROUNDS; i++) runs.push(coldImport(out)); // interleaving would favour neither
-            const ms = median(runs.map((r) => r.ms));
-            const helloMs = median(helloRuns.map((r) => r.ms));
-            const rss = median(runs.map((r) => r.rssMb));
-            const helloRss = median(helloRuns.map((r) => r.rssMb));
-            return [
-              { ratio: ms / helloMs, detail: `${ms.toFixed(0)} ms vs ${helloMs.toFixed(1)} ms` },
-              { ratio: rss / helloRss, detail: `${rss.toFixed(0)} MB vs ${helloRss.toFixed(0)} MB` },
-            ];
-          },
-        )),
-      );
+    // 1 + 2: cold import and memory, every function against the SDK floor.
+    const files = new Map<string, string>();
+    const sources = new Map([[FLOOR, 'bench/sdkFloor.ts'], ...functionBundles()]);
+    for (const [name, entry] of sources) {
+      const out = join(dir, `${files.size}.mjs`);
+      await bundleLikeCdk(bundlingOptions, resolve(root, entry), out);
+      files.set(name, out);
     }
+    const names = [...files.keys()].filter((name) => name !== FLOOR);
+    rows.push(
+      ...(await measured(
+        names.flatMap((name) => [
+          { name: `cold import (CPU) ${name}`, target: TARGETS.coldImport, unit: 'x SDK floor' },
+          { name: `RSS after import ${name}`, target: TARGETS.rss, unit: 'x SDK floor' },
+        ]),
+        async () => {
+          const { floor, bundles } = ratiosAgainstFloor(measureColdImports(files, ROUNDS), FLOOR);
+          return bundles.flatMap((b) => [
+            { ratio: b.importRatio, detail: `CPU ${b.cpuMs.toFixed(0)} ms vs ${floor.cpuMs.toFixed(0)} ms (wall ${b.ms.toFixed(0)} vs ${floor.ms.toFixed(0)})` },
+            { ratio: b.rssRatio, detail: `${b.rssMb.toFixed(0)} MB vs ${floor.rssMb.toFixed(0)} MB` },
+          ]);
+        },
+      )),
+    );
 
     // 3 + 4: warm requests against DynamoDB Local.
     const dynamo = await startDynamoDbLocal();
@@ -199,7 +178,7 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   const width = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(`\nbench (${ROUNDS} cold rounds, ${REQUESTS} warm requests per side, up to ${ATTEMPTS} attempts for a missed target; ratios are the result)\n`);
+  console.log(`\nbench (${ROUNDS} interleaved cold rounds, ${REQUESTS} warm requests per side, up to ${ATTEMPTS} attempts for a missed target; ratios are the result)\n`);
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i]!)).join('  '));
   const missed = rows.filter((r) => r[2]!.startsWith('MISSED'));
   console.log(missed.length ? `\n${missed.length} target(s) missed` : '\nall targets met');

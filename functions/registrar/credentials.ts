@@ -1,7 +1,7 @@
 import { getCredentials } from '../../shared/domain/registrar.js';
-import { httpHandler } from '../../shared/http/handler.js';
+import { registrarHandler } from '../../shared/http/registrarHandler.js';
 import { registrarRoutes } from '../../shared/routes/registrar.js';
 
-export const handler = httpHandler(registrarRoutes.credentials, ({ query }) =>
+export const handler = registrarHandler(registrarRoutes.credentials, ({ query }) =>
   getCredentials(query.realm, query.username),
 );

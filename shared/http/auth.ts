@@ -1,7 +1,7 @@
 import { authenticate } from '../domain/accessKeys.js';
 import { unauthenticated } from '../errors.js';
 import type { AnyRoute } from '../routes/route.js';
-import { verifyRegistrarRequest } from './registrarAuth.js';
+import type { verifyRegistrarRequest } from './registrarAuth.js';
 
 export type RequestAuth =
   | { kind: 'none' }
@@ -14,13 +14,20 @@ export interface AuthInput {
   rawBody: Buffer;
 }
 
+/**
+ * The registrar check, passed in by registrar functions only (shared/http/registrarHandler.ts):
+ * it carries the Secrets Manager client, which customer functions must not load.
+ */
+export type RegistrarVerifier = typeof verifyRegistrarRequest;
+
 /** The one authentication step of every route, chosen by the route's auth kind. */
-export async function authenticateRequest(route: AnyRoute, input: AuthInput): Promise<RequestAuth> {
+export async function authenticateRequest(route: AnyRoute, input: AuthInput, verifyRegistrar?: RegistrarVerifier): Promise<RequestAuth> {
   switch (route.auth) {
     case 'none':
       return { kind: 'none' };
     case 'registrar':
-      return { kind: 'registrar', ...(await verifyRegistrarRequest(route, input)) };
+      if (!verifyRegistrar) throw new Error(`${route.operationId}: a registrar route is wrapped by registrarHandler`);
+      return { kind: 'registrar', ...(await verifyRegistrar(route, input)) };
     case 'customer': {
       const secret = accessKeyFrom(input);
       if (!secret) {

@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
 import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
-import { authenticateRequest, type RequestAuth } from './auth.js';
+import { authenticateRequest, type RegistrarVerifier, type RequestAuth } from './auth.js';
 import { assertBodySize, readJsonBody } from './body.js';
 import { idempotency } from './idempotency.js';
 import { parseQuery } from './query.js';
@@ -37,7 +37,11 @@ type HandlerFn<R extends AnyRoute> = (request: ApiRequest<R>) => Promise<unknown
  * Idempotency-Key (customer POSTs), then the function. Its return value is the 200 JSON
  * body unless it is a Reply.
  */
-export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>) {
+export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>, verifyRegistrar?: RegistrarVerifier) {
+  // Fails at cold start, not at the first request: registrar routes bring their own check.
+  if (route.auth === 'registrar' && !verifyRegistrar) {
+    throw new Error(`${route.operationId}: wrap registrar routes with registrarHandler (shared/http/registrarHandler.ts)`);
+  }
   const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
     // A repeated request (same Idempotency-Key): its first reply, the work not done again.
     if (context.idempotentReplay) return context.idempotentReplay;
@@ -50,7 +54,7 @@ export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext>(base)
     .use(accessLog(route))
     .use(errorEnvelope())
-    .use(prepareRequest(route))
+    .use(prepareRequest(route, verifyRegistrar))
     .use(idempotency(route));
 }
 
@@ -105,7 +109,7 @@ function errorEnvelope(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGateway
   };
 }
 
-function prepareRequest(route: AnyRoute): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext> {
+function prepareRequest(route: AnyRoute, verifyRegistrar: RegistrarVerifier | undefined): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiContext> {
   return {
     before: async (request) => {
       const event = request.event;
@@ -116,7 +120,7 @@ function prepareRequest(route: AnyRoute): middy.MiddlewareObj<APIGatewayProxyEve
       // Size first (cheap, needs no secret); the body is parsed only once the caller is
       // authenticated, so a webhook signature is checked over the raw bytes before any parsing.
       assertBodySize(route, rawBody);
-      const auth = await authenticateRequest(route, { query: rawQuery, headers, rawBody });
+      const auth = await authenticateRequest(route, { query: rawQuery, headers, rawBody }, verifyRegistrar);
       const json = readJsonBody(route, rawBody, headers);
       const { token: _t, accesskey: _a, ...query } = rawQuery;
       request.context.apiRequest = {

@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY_FORMAT, takesIdempotencyKey } from '../http/idempotency
 import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
 import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
+import { readableAsClassic } from './zodMini.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -39,7 +40,7 @@ export const securitySchemeNames = {
 /**
  * The error responses, one component each; operations $ref the ones that apply, or carry
  * their own example (examples.ts `errorExamples`) when they send a more specific reason.
- * Every example reason is one the API really sends (test/openapi.test.ts checks the source).
+ * Every example reason is one the API really sends (test/openapiDocument.test.ts checks the source).
  */
 const ERROR_RESPONSES: Record<number, { name: string; description: string; example: ErrorExample }> = {
   400: {
@@ -252,6 +253,12 @@ const DESCRIPTION = [
  * Only the generic shape of a route is read, so new routes need no change here.
  */
 export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocument {
+  // Schemas may be zod classic or zod/mini; the generator reads classic members.
+  for (const route of routes) {
+    for (const schema of [route.params, route.query, route.body, ...Object.values(route.responses).map((r) => r.schema)]) {
+      readableAsClassic(schema);
+    }
+  }
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', securitySchemeNames.token, {
     type: 'apiKey',

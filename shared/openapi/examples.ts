@@ -2,7 +2,7 @@
  * Examples for the OpenAPI document, keyed by operationId, taken from the seeds
  * (VoIPbin's extension and domain API, Telphin's registration API) and the registrar
  * protocol (docs/registrar-protocol.md), adapted to this API's
- * schemas. test/openapi.test.ts parses every example with its route's schemas, so an
+ * schemas. test/openapiExamples.test.ts parses every example with its route's schemas, so an
  * example that drifts from a schema fails the build. An operationId that is not (yet)
  * in the route table is ignored.
  */
@@ -235,7 +235,7 @@ const registrarRefused: ErrorExample = ['UNAUTHENTICATED', 'INVALID_REGISTRAR_CR
 /**
  * Error examples per operationId and HTTP status, with the reason that operation sends
  * (shared/domain/*); a status not listed here shows the generic component example.
- * test/openapi.test.ts checks that every reason here occurs in the API's source.
+ * test/openapiDocument.test.ts checks that every reason here occurs in the API's source.
  */
 export const errorExamples: Record<string, Partial<Record<number, ErrorExample>>> = {
   getAccessKey: { 404: accessKeyNotFound },

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineRoute } from './route.js';
 
-/** The OpenAPI document's own shape, loosely: the validator in test/openapi.test.ts checks the rest. */
+/** The OpenAPI document's own shape, loosely: the validator in test/openapiDocument.test.ts checks the rest. */
 export const openApiDocumentSchema = z.looseObject({
   openapi: z.string().describe('"3.1.0"'),
   info: z.looseObject({ title: z.string(), version: z.string() }),

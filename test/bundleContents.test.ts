@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleManyLikeCdk } from '../bench/cdkBundle.js';
+import { bundlingOptions } from '../infra/routeFunction.js';
+import { fallbackHandler, routes } from '../shared/routes/index.js';
+import type { AuthKind, RouteNeed } from '../shared/routes/route.js';
+
+/**
+ * What each function's bundle (built as CDK builds it) carries: a route's cold start grows
+ * with every module it loads (issue 14), so code only some routes need stays out of the others.
+ */
+const root = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'sip-bundle-test-'));
+const functions = [
+  ...routes.map((route) => ({ name: `${route.method} ${route.path}`, handler: route.handler, auth: route.auth, needs: route.needs ?? [] })),
+  { name: '$default (fallback)', handler: fallbackHandler, auth: 'none' as AuthKind, needs: [] as readonly RouteNeed[] },
+];
+let inputs: Map<string, string[]>;
+beforeAll(async () => {
+  inputs = await bundleManyLikeCdk(bundlingOptions, functions.map((f) => join(root, f.handler)), dir);
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bundled = (handler: string, path: string) => inputs.get(join(root, handler))!.some((input) => input.includes(path));
+
+/** The needs whose secrets are read from Secrets Manager on AWS (shared/registrar/secrets.ts). */
+const SECRET_NEEDS: readonly RouteNeed[] = ['registrarSecrets', 'registrarControl', 'registrarCache'];
+
+describe('the registrar check and its Secrets Manager client', () => {
+  it('the registrar check is bundled in registrar functions only (registrarHandler), not with customer auth', () => {
+    const withCheck = functions.filter((f) => bundled(f.handler, 'shared/http/registrarAuth.ts'));
+    expect(withCheck.map((f) => f.name)).toEqual(functions.filter((f) => f.auth === 'registrar').map((f) => f.name));
+  });
+
+  it('the Secrets Manager client is bundled exactly where the route reads a secret', () => {
+    const withSdk = functions.filter((f) => bundled(f.handler, '@aws-sdk/client-secrets-manager/'));
+    const needing = functions.filter((f) => f.needs.some((need) => SECRET_NEEDS.includes(need)));
+    expect(withSdk.map((f) => f.name)).toEqual(needing.map((f) => f.name));
+  });
+});
