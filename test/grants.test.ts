@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowingUse, mostSpecificPattern, type TableUse } from '../shared/routes/access.js';
 import { routes } from '../shared/routes/index.js';
+import { db } from '../shared/table/client.js';
 import { newCustomer, useApi } from './support/api.js';
 import { type RecordedCall, recordDynamoDb } from './support/dynamoRecorder.js';
 import { deliver, newExtension, nowSeconds, PASSWORD, ruid, SECRET_A, useRegistrarSecrets, binding } from './support/registrar.js';
@@ -91,6 +92,24 @@ async function scenario() {
   ok(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations/${first.registration_id}`, { token }), 204);
   ok(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations`, { token }), 204);
 
+  // Idempotency-Key on every customer POST: claim and complete, a replay reads the stored
+  // reply, and a request whose work fails (5xx) releases its key.
+  const idempotentPosts: [string, unknown][] = [
+    ['/v1.0/accesskeys', { name: 'idempotent' }],
+    ['/v1.0/domains', { domain_name: `${name}-idem` }],
+    ['/v1.0/extensions', { domain_id: ext.domainId, extension: `idem${ruid().slice(5, 9)}`, password: PASSWORD }],
+    [`/v1.0/extensions/${ext.extensionId}/direct-hash-regenerate`, undefined],
+  ];
+  for (const [path, body] of idempotentPosts) {
+    const headers = { 'idempotency-key': `grants-${ruid()}` };
+    ok(await api.call('POST', path, { token, body, headers }));
+    ok(await api.call('POST', path, { token, body, headers }));
+    const failing = failNextWrite();
+    const failed = await api.call('POST', path, { token, body, headers: { 'idempotency-key': `grants-${ruid()}` } });
+    failing.stop();
+    expect(failed.status, failed.text).toBeGreaterThanOrEqual(500);
+  }
+
   ok(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}`, { token }));
 
   // More bindings than the extension's delete transaction holds: the rest go in batches.
@@ -102,6 +121,28 @@ async function scenario() {
   });
   ok(await deliver(api, { events }));
   ok(await api.call('DELETE', `/v1.0/extensions/${crowded.extensionId}`, { token }));
+}
+
+/**
+ * Makes the next write of a route's own items fail as an unavailable table would (not the
+ * idempotency records): the route answers 5xx and releases its Idempotency-Key.
+ */
+function failNextWrite() {
+  const name = `grants-fail-next-write-${ruid()}`;
+  const writes = new Set(['TransactWriteItemsCommand', 'PutCommand', 'UpdateCommand', 'PutItemCommand', 'UpdateItemCommand']);
+  const stop = () => db().middlewareStack.remove(name);
+  db().middlewareStack.add(
+    (next, context) => async (args) => {
+      const keyed = JSON.stringify((args.input as { Key?: unknown; Item?: unknown }).Key ?? (args.input as { Item?: unknown }).Item ?? '');
+      if (writes.has(context.commandName ?? '') && !keyed.includes('#IDEMPOTENCY#')) {
+        stop();
+        throw Object.assign(new Error('injected by the grants test'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { stop };
 }
 
 const describeUse = (u: TableUse) => `${u.name}: ${u.actions.join('+')} on ${u.index ?? 'table'} ${u.keys.join(', ')}`;

@@ -107,6 +107,12 @@ export const uses = {
     /** Bindings are items in the extension's partition. */
     write: use('registrationsWrite', ['UpdateItem'], [EXTENSION]),
   },
+  /**
+   * Idempotency-Key records (shared/store/idempotency.ts): claimed with a conditional put,
+   * read back by a duplicate, completed with the reply, released after a 5xx. Customer
+   * POSTs get this use from the route table (shared/routes/index.ts), not line by line.
+   */
+  idempotency: use('idempotency', ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem'], ['CUSTOMER#*#IDEMPOTENCY#*']),
   registrar: {
     /** The credential lookup reads SIP-user items only. */
     credentials: use('registrarCredentials', ['GetItem'], [SIPUSER]),

@@ -6,6 +6,8 @@ import { docsRoutes } from './docs.js';
 import { healthRoutes } from './health.js';
 import { registrarRoutes } from './registrar.js';
 import { registrationRoutes } from './registrations.js';
+import { takesIdempotencyKey } from '../http/idempotencyKey.js';
+import { uses } from './access.js';
 import type { AnyRoute } from './route.js';
 
 /**
@@ -13,7 +15,7 @@ import type { AnyRoute } from './route.js';
  * the local gateway serves from it; the OpenAPI document is generated from it.
  * Adding a route = one defineRoute entry in an area file + its handler module.
  */
-export const routes: readonly AnyRoute[] = [
+export const routes: readonly AnyRoute[] = withIdempotencyRecords([
   ...Object.values(healthRoutes),
   ...Object.values(customerRoutes),
   ...Object.values(accessKeyRoutes),
@@ -22,7 +24,12 @@ export const routes: readonly AnyRoute[] = [
   ...Object.values(extensionRoutes),
   ...Object.values(registrationRoutes),
   ...Object.values(registrarRoutes),
-];
+]);
+
+/** Routes that take an Idempotency-Key also read and write its records (their IAM grant). */
+function withIdempotencyRecords(table: readonly AnyRoute[]): readonly AnyRoute[] {
+  return table.map((route) => (takesIdempotencyKey(route) ? { ...route, access: [...(route.access ?? []), uses.idempotency] } : route));
+}
 
 /** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */
 export const fallbackHandler = 'functions/fallback.ts';
