@@ -9,6 +9,7 @@ export type ErrorStatus =
   | 'FAILED_PRECONDITION'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE'
   | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL'
   | 'BAD_GATEWAY'
@@ -25,6 +26,7 @@ export const httpStatusOf: Record<ErrorStatus, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RESOURCE_EXHAUSTED: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   BAD_GATEWAY: 502,
   UNAVAILABLE: 503,
@@ -62,7 +64,9 @@ export const alreadyExists = (reason: string, message: string) => new ApiError('
 export const failedPrecondition = (reason: string, message: string) =>
   new ApiError('FAILED_PRECONDITION', reason, message);
 export const unauthenticated = (reason: string, message: string) => new ApiError('UNAUTHENTICATED', reason, message);
-export const unavailable = (reason: string, message: string) => new ApiError('UNAVAILABLE', reason, message);
+/** Every 503 says when to retry: the dependencies it reports come back within seconds. */
+export const unavailable = (reason: string, message: string, retryAfterSeconds = 2) =>
+  new ApiError('UNAVAILABLE', reason, message, { 'retry-after': String(retryAfterSeconds) });
 /** Retries against concurrent writers ran out: the client should simply retry. */
 export const contended = () =>
   new ApiError('UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.', {
