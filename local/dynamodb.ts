@@ -146,3 +146,91 @@ function portOpen(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+export interface SupervisedDynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  /** The JVM running now (it changes at each restart). */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface SupervisionHooks {
+  /** One line for the operator: what happened, what is being done. */
+  say(line: string): void;
+  /** After each restart, before it is announced (npm start: the table and the seed, for in-memory mode). */
+  afterRestart(endpoint: string): Promise<void>;
+  /** It kept dying: the caller should stop. */
+  giveUp(reason: string): void;
+}
+
+/** More deaths than this within the window is a crash loop, not a crash: give up. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+/**
+ * DynamoDB Local that npm start keeps running: when the JVM dies (crash, OOM, a stray
+ * kill), it is started again on the same port and data folder, so the API, stack.json and
+ * every client keep the same endpoint, and the operator is told both. Meanwhile the API
+ * answers 503 DATABASE_UNAVAILABLE with Retry-After.
+ */
+export async function startSupervisedDynamoDbLocal(
+  options: DynamoDbLocalOptions & { port: number },
+  hooks: SupervisionHooks,
+): Promise<SupervisedDynamoDbLocal> {
+  let current = await startDynamoDbLocal(options);
+  let stopping = false;
+  const deaths: number[] = [];
+
+  const watch = (instance: DynamoDbLocal) => {
+    instance.process.once('exit', (code, signal) => {
+      if (stopping || instance !== current) return;
+      void restart(signal ?? `exit code ${code}`);
+    });
+  };
+  const where = options.dbPath ? `data in ${options.dbPath}` : 'in memory: its data is gone';
+
+  async function restart(why: string) {
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths.length && deaths[0]! < now - 60_000) deaths.shift();
+    if (deaths.length > MAX_RESTARTS_PER_MINUTE) {
+      hooks.giveUp(`DynamoDB Local died ${deaths.length} times within a minute (last: ${why}); giving up.`);
+      return;
+    }
+    hooks.say(`DynamoDB Local exited (${why}); restarting it on ${current.endpoint} (${where}). Meanwhile the API answers 503.`);
+    for (let attempt = 1; !stopping; attempt++) {
+      let started: DynamoDbLocal | undefined;
+      try {
+        started = await startDynamoDbLocal(options);
+        current = started;
+        if (stopping) return void (await current.stop());
+        await hooks.afterRestart(current.endpoint);
+        watch(current);
+        hooks.say(`DynamoDB Local restarted on ${current.endpoint} (pid ${current.process.pid}).`);
+        return;
+      } catch (error) {
+        await started?.stop();
+        if (attempt >= 3) {
+          hooks.giveUp(`DynamoDB Local did not restart: ${(error as Error).message.split('\n')[0]}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  watch(current);
+  return {
+    get endpoint() {
+      return current.endpoint;
+    },
+    port: options.port,
+    get pid() {
+      return current.process.pid;
+    },
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
+}

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -11,6 +13,14 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promis
 
 /** API Gateway's own payload limit; the handlers enforce their smaller one. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** API Gateway HTTP API: "total combined size of request line and header values", 10240 bytes. */
+export const GATEWAY_MAX_REQUEST_LINE_AND_HEADERS = 10_240;
+/**
+ * Node's own header limit (16 KB by default) answers a bare 431 before our code sees the
+ * request; a larger one lets the gateway answer API Gateway's limit in the envelope. Beyond
+ * it, the clientError handler below still answers in the envelope.
+ */
+const NODE_MAX_HEADER_SIZE = 64 * 1024;
 const projectRoot = resolve(import.meta.dirname, '..');
 
 export interface GatewayOptions {
@@ -37,8 +47,13 @@ export function createGateway(options: GatewayOptions = {}): Server {
     return handler;
   };
 
-  return createServer(async (req, res) => {
+  const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, async (req, res) => {
     try {
+      if (requestLineAndHeadersSize(req) > GATEWAY_MAX_REQUEST_LINE_AND_HEADERS) {
+        req.resume();
+        writeGatewayError(res, 431, 'HEADERS_TOO_LARGE', 'HEADERS_TOO_LARGE', headersTooLargeMessage);
+        return;
+      }
       if (options.extraRoutes?.(req, res)) return;
       const body = await readBody(req);
       if (body === 'too-large') {
@@ -57,6 +72,30 @@ export function createGateway(options: GatewayOptions = {}): Server {
       writeGatewayError(res, 500, 'INTERNAL', 'INTERNAL_ERROR', 'Internal error.');
     }
   });
+  // Requests Node's parser refuses before our handler runs: answer in the envelope, not bare.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const [statusCode, status, reason, message] = tooLarge
+      ? [431, 'HEADERS_TOO_LARGE', 'HEADERS_TOO_LARGE', headersTooLargeMessage]
+      : [400, 'INVALID_ARGUMENT', 'MALFORMED_REQUEST', 'The request is not valid HTTP/1.1.'];
+    const requestId = randomUUID();
+    const body = JSON.stringify({ error: { status, reason, message, request_id: requestId } });
+    socket.end(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+}
+
+const headersTooLargeMessage = `The request line and headers exceed ${GATEWAY_MAX_REQUEST_LINE_AND_HEADERS} bytes.`;
+
+/** What API Gateway counts against its limit: the request line and every header value. */
+function requestLineAndHeadersSize(req: IncomingMessage): number {
+  let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) size += Buffer.byteLength(req.rawHeaders[i]!);
+  return size;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -92,7 +131,9 @@ export function toEvent(
   const now = new Date();
   const method = req.method ?? 'GET';
   const routeKey = route ? `${route.method} ${route.path}` : '$default';
-  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
+  // Text only when it really is UTF-8: other bytes go base64 (isBase64Encoded, as Lambda gets
+  // binary), so a signature over the raw body still checks out.
+  const isText = body.length === 0 || (TEXT_TYPES.test(headers['content-type'] ?? '') && isUtf8(body));
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim());
   return {
     version: '2.0',

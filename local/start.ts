@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ensureTable } from '../shared/table/ensure.js';
 import { newId } from '../shared/ids.js';
 import type { RunningKamailio } from '../registrar/kamailio.js';
-import { JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
+import { JavaMissingError, startSupervisedDynamoDbLocal, type SupervisedDynamoDbLocal } from './dynamodb.js';
 import { createDocsRoutes } from './docs.js';
 import { createGateway } from './gateway.js';
 import { onLauncherGone } from './launcher.js';
@@ -32,7 +32,7 @@ const reachableHost = (host: string) => (host === '0.0.0.0' ? '127.0.0.1' : host
 async function main() {
   // Node 20 is supported here; the SDK's upgrade notice is noise at every start.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  let dynamo: DynamoDbLocal | undefined;
+  let dynamo: SupervisedDynamoDbLocal | undefined;
   let server: Server | undefined;
   let registrar: RunningKamailio | undefined;
   let claimed = false;
@@ -92,25 +92,43 @@ async function main() {
     // DYNAMODB_LOCAL_IN_MEMORY=1: nothing persisted. DynamoDB Local's SQLite file store
     // manages a few hundred writes/s here (an fsync each); benchmarks measure our code.
     const inMemory = process.env.DYNAMODB_LOCAL_IN_MEMORY === '1';
-    dynamo = await startDynamoDbLocal({
-      port: dynamoPort,
-      ...(inMemory ? {} : { dbPath: resolve(dataDir, 'dynamodb') }),
-    });
     const settings = loadLocalSettings(newId);
+    // The table and the seed: at the start, and again after a restart of DynamoDB Local
+    // (needed in memory, harmless on disk).
+    const prepareTable = async (endpoint: string) => {
+      const client = new DynamoDBClient({
+        endpoint,
+        region: process.env.AWS_REGION,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      try {
+        const table = await ensureTable(client, process.env.TABLE_NAME!);
+        const accessKey = await seedLocalCustomer(settings, process.env.LOCAL_ACCESS_KEY || undefined);
+        return { table, accessKey };
+      } finally {
+        client.destroy();
+      }
+    };
+    // Kept running: if the JVM dies, it comes back on the same port and data, and says so.
+    dynamo = await startSupervisedDynamoDbLocal(
+      { port: dynamoPort, ...(inMemory ? {} : { dbPath: resolve(dataDir, 'dynamodb') }) },
+      {
+        say: (line) => console.log(line),
+        afterRestart: async (endpoint) => void (await prepareTable(endpoint)),
+        giveUp: (reason) => {
+          if (stopping) return;
+          console.error(`npm start: ${reason} Stopping.`);
+          void stop(1);
+        },
+      },
+    );
     Object.assign(process.env, localEnvironment(settings, dynamo.endpoint));
     const controlUrl = kamailio?.ok ? `http://127.0.0.1:${controlPort}/control` : process.env.REGISTRAR_CONTROL_URL || undefined;
     // The API reads these at call time: set before it takes any request.
     if (controlUrl) process.env.REGISTRAR_CONTROL_URL = controlUrl;
     else delete process.env.REGISTRAR_CONTROL_URL;
 
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: process.env.AWS_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const table = await ensureTable(client, process.env.TABLE_NAME!);
-    const accessKey = await seedLocalCustomer(settings, process.env.LOCAL_ACCESS_KEY || undefined);
-    client.destroy();
+    const { table, accessKey } = await prepareTable(dynamo.endpoint);
 
     const base = `http://${urlHost(reachableHost(host))}:${apiPort}`;
     let registrarLines: string[];

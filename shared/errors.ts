@@ -10,6 +10,7 @@ export type ErrorStatus =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNPROCESSABLE_ENTITY'
+  | 'HEADERS_TOO_LARGE'
   | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL'
   | 'BAD_GATEWAY'
@@ -27,6 +28,7 @@ export const httpStatusOf: Record<ErrorStatus, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE_ENTITY: 422,
   RESOURCE_EXHAUSTED: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   BAD_GATEWAY: 502,
   UNAVAILABLE: 503,
@@ -64,7 +66,9 @@ export const alreadyExists = (reason: string, message: string) => new ApiError('
 export const failedPrecondition = (reason: string, message: string) =>
   new ApiError('FAILED_PRECONDITION', reason, message);
 export const unauthenticated = (reason: string, message: string) => new ApiError('UNAUTHENTICATED', reason, message);
-export const unavailable = (reason: string, message: string) => new ApiError('UNAVAILABLE', reason, message);
+/** Every 503 says when to retry: the dependencies it reports come back within seconds. */
+export const unavailable = (reason: string, message: string, retryAfterSeconds = 2) =>
+  new ApiError('UNAVAILABLE', reason, message, { 'retry-after': String(retryAfterSeconds) });
 /** Retries against concurrent writers ran out: the client should simply retry. */
 export const contended = () =>
   new ApiError('UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.', {

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { expectEnvelope, newCustomer, useApi } from './support/api.js';
+import { expectEnvelope, newCustomer, useApi, type ApiResponse } from './support/api.js';
+import { hashSecret } from '../shared/domain/secrets.js';
+import { holdDynamoDbAnswers } from './support/dynamoGate.js';
 
 const api = useApi();
 
@@ -69,6 +71,26 @@ describe('authentication', () => {
     } finally {
       clock.mockRestore();
     }
+  });
+
+  // Issue 12.1: lookups in flight while the key was deleted put it back into the cache.
+  it('stays refused after a DELETE that raced 30 requests authenticating with the key', async () => {
+    const { token } = await newCustomer();
+    const created = await api.call('POST', '/v1.0/accesskeys', { token, body: { name: 'raced' } });
+    const key = created.body.token as string;
+    // The 30 lookups of K read it from the table before the DELETE and answer after it.
+    const lookupOfK = `ACCESSKEYHASH#${hashSecret(key)}`;
+    const gate = holdDynamoDbAnswers((operation, input) => operation === 'GetItem' && input.Key?.PK === lookupOfK);
+    let gets: Promise<ApiResponse>[] = [];
+    try {
+      gets = Array.from({ length: 30 }, () => api.call('GET', '/v1.0/accesskeys', { token: key }));
+      await gate.waitForHeld(30);
+      expect((await api.call('DELETE', `/v1.0/accesskeys/${created.body.id}`, { token })).status).toBe(200);
+    } finally {
+      gate.release();
+    }
+    for (const reply of await Promise.all(gets)) expect(reply.status).toBe(200);
+    expectEnvelope(await api.call('GET', '/v1.0/accesskeys', { token: key }), 401, 'UNAUTHENTICATED');
   });
 
   it('a key can delete itself and is refused right after', async () => {

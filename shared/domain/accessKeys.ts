@@ -75,31 +75,47 @@ export interface Caller {
  * Verified keys are cached briefly per instance so most requests pay no extra round trip
  * for authentication. Deleting a key evicts it here at once; other instances (other
  * route functions on AWS) honour the deletion within AUTH_CACHE_SECONDS.
+ *
+ * A lookup that was in flight while the key was deleted read the key before the delete:
+ * it must not put the key back into the cache. Every eviction bumps `evictions`; a lookup
+ * caches its answer only if no eviction happened since it started. A deleted key's hash is
+ * also remembered (a secret is never reissued), so this instance refuses it without asking.
  */
 const verifiedKeys = new Map<string, { caller: Caller; expireAt: number; cachedUntil: number }>();
+const deletedKeys = new Set<string>();
+const MAX_CACHED = 1000;
+let evictions = 0;
 
 function forgetCachedKey(secretHash: string) {
+  evictions++;
   verifiedKeys.delete(secretHash);
+  // Bounded: past the limit the oldest tombstone goes; the table is the truth anyway.
+  if (deletedKeys.size >= MAX_CACHED) deletedKeys.delete(deletedKeys.values().next().value!);
+  deletedKeys.add(secretHash);
 }
+
+const keyRefused = () => unauthenticated('INVALID_ACCESS_KEY', 'The access key is unknown, deleted or expired.');
 
 export async function authenticate(secret: string): Promise<Caller> {
   const secretHash = hashSecret(secret);
+  if (deletedKeys.has(secretHash)) throw keyRefused();
   const now = Date.now();
   const cacheMs = config.authCacheSeconds * 1000;
   const cached = cacheMs > 0 ? verifiedKeys.get(secretHash) : undefined;
   if (cached && cached.cachedUntil > now && (cached.expireAt === 0 || cached.expireAt > now)) return cached.caller;
 
+  const evictionsBefore = evictions;
   const lookup = await store.findAccessKeyBySecretHash(secretHash);
   if (!lookup) {
     verifiedKeys.delete(secretHash);
-    throw unauthenticated('INVALID_ACCESS_KEY', 'The access key is unknown, deleted or expired.');
+    throw keyRefused();
   }
   if (lookup.expire_at && lookup.expire_at <= now) {
     throw unauthenticated('ACCESS_KEY_EXPIRED', 'The access key is unknown, deleted or expired.');
   }
   const caller = { customerId: lookup.customer_id, accessKeyId: lookup.accesskey_id };
-  if (cacheMs > 0) {
-    if (verifiedKeys.size > 1000) verifiedKeys.clear();
+  if (cacheMs > 0 && evictions === evictionsBefore && !deletedKeys.has(secretHash)) {
+    if (verifiedKeys.size > MAX_CACHED) verifiedKeys.clear();
     verifiedKeys.set(secretHash, { caller, expireAt: lookup.expire_at, cachedUntil: now + cacheMs });
   }
   return caller;

@@ -1,5 +1,5 @@
 import { config } from '../config.js';
-import { invalidArgument, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { formatTimestamp, UUID_PATTERN } from '../ids.js';
 import { logger } from '../log.js';
 import { mapLimit } from '../mapLimit.js';
@@ -8,6 +8,7 @@ import * as store from '../store/bindings.js';
 import { applyBindingEvent } from '../store/bindingWrites.js';
 import { removed } from '../store/bindingTransitions.js';
 import type { TransactItem } from '../store/extensions.js';
+import { staleOrMalformed } from '../store/pageKey.js';
 import { clampPageSize, decodePageToken, encodePageToken } from '../store/paging.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
@@ -101,8 +102,9 @@ export async function getRegistrationsOf(customerId: string, extensionIds: reado
 export async function listRegistrations(customerId: string, page: PageRequest) {
   const scope = { customerId, listing: 'extension-registrations' };
   const cursor = await decodePageToken(page.pageToken, scope);
-  const before = typeof cursor?.before === 'string' ? cursor.before : undefined;
-  if (cursor && !before) throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
+  // The cursor is the last extension id of the previous page: anything else is refused (400).
+  const before = typeof cursor?.before === 'string' && UUID_PATTERN.test(cursor.before) ? cursor.before : undefined;
+  if (cursor && (!before || Object.keys(cursor).length !== 1)) throw staleOrMalformed();
   const { groups, more } = await store.pageBindingsByExtension(customerId, clampPageSize(page.pageSize), before);
   const now = Date.now();
   return {

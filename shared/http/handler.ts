@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { ZodType } from 'zod';
 import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
+import { tableUnavailable } from '../table/unavailable.js';
 import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
 import { authenticateRequest, type RegistrarVerifier, type RequestAuth } from './auth.js';
 import { assertBodySize, readJsonBody } from './body.js';
@@ -91,7 +92,11 @@ function errorEnvelope(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGateway
     onError: (request) => {
       const requestId = requestIdOf(request.event, request.context);
       let error = request.error;
-      if (!(error instanceof ApiError)) {
+      const unavailable = error instanceof ApiError ? undefined : tableUnavailable(error);
+      if (unavailable) {
+        logger.warn('table unavailable', { request_id: requestId, error_name: error?.name, error_code: (error as { code?: string }).code });
+        error = unavailable;
+      } else if (!(error instanceof ApiError)) {
         // Name, status and frames only: messages of SDK errors may quote values (keys, secrets).
         const frames = error?.stack?.split('\n').slice(1).map((frame) => frame.trim()) ?? [];
         logger.error('unhandled error', {

@@ -76,7 +76,8 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
   },
   413: {
     name: 'PayloadTooLarge',
-    description: 'The body is larger than the API accepts (PAYLOAD_TOO_LARGE).',
+    description:
+      'The body is larger than the API accepts (PAYLOAD_TOO_LARGE): 64 KB unless the route says otherwise, on every method (a GET body is passed to the function as API Gateway passes it, and checked the same way).',
     example: ['PAYLOAD_TOO_LARGE', 'BODY_TOO_LARGE', 'The body exceeds 65536 bytes.'],
   },
   415: {
@@ -92,6 +93,12 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
       'IDEMPOTENCY_KEY_REUSED',
       'This Idempotency-Key was used with another request (method, path or body) in the last 24 hours; use a new key for a new request.',
     ],
+  },
+  431: {
+    name: 'HeadersTooLarge',
+    description:
+      'The request line and headers together exceed 10240 bytes, API Gateway HTTP API\'s limit (HEADERS_TOO_LARGE); answered by the gateway before any route, so not listed per operation.',
+    example: ['HEADERS_TOO_LARGE', 'HEADERS_TOO_LARGE', 'The request line and headers exceed 10240 bytes.'],
   },
   429: {
     name: 'ResourceExhausted',
@@ -110,10 +117,17 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
   },
   503: {
     name: 'Unavailable',
-    description: 'A dependency (the table or the SIP registrar) is unavailable (UNAVAILABLE); retry later.',
-    example: ['UNAVAILABLE', 'CONTENDED', 'Too many concurrent changes to this resource; retry shortly.'],
+    description:
+      'A dependency (the table or the SIP registrar) is unavailable, or too many concurrent changes (UNAVAILABLE); retry after the Retry-After seconds.',
+    example: ['UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly.'],
   },
 };
+
+/**
+ * Statuses the gateway answers in front of every route, before any function runs (the
+ * local gateway as API Gateway HTTP API would): described once, like 405, not per operation.
+ */
+export const GATEWAY_ERROR_STATUSES: readonly number[] = [431];
 
 /**
  * The error statuses an operation documents, derived from what the shared request
@@ -121,10 +135,11 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
  * - 400 when it takes a query or a body (path parameters that do not parse are a 404);
  * - 401 when it needs credentials;
  * - 404 when its path has parameters, and for registrar routes (unknown user or AOR);
- * - 413 / 415 when it takes a JSON body;
+ * - 413 always: every route's pipeline checks the body size, whatever the method;
+ * - 415 when it takes a JSON body;
  * - 400 / 409 / 422 when it takes an Idempotency-Key (every customer POST);
  * - 502 when it talks to the registrar's control channel;
- * - 503 when it depends on the table or on the registrar;
+ * - 503 always (with Retry-After): the table, the registrar, or the platform in front may be unavailable;
  * - 500 always;
  * - and whatever the route lists in `errors`: what its domain code answers beyond the
  *   pipeline, e.g. 409 (ALREADY_EXISTS / FAILED_PRECONDITION), which no shape implies.
@@ -132,18 +147,12 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; examp
  * operation: it is described once in the document's description.
  */
 export function documentedErrorStatuses(route: AnyRoute): number[] {
-  const statuses = new Set<number>([500]);
+  const statuses = new Set<number>([413, 500, 503]);
   if (route.query || route.body) statuses.add(400);
   if (route.auth !== 'none') statuses.add(401);
   if (route.params || route.path.includes('{') || route.auth === 'registrar') statuses.add(404);
-  if (route.body) {
-    statuses.add(413);
-    statuses.add(415);
-  }
+  if (route.body) statuses.add(415);
   if (route.needs?.includes('registrarControl')) statuses.add(502);
-  if (route.table !== 'none' || route.needs?.some((n) => n === 'registrarControl' || n === 'registrarSecrets')) {
-    statuses.add(503);
-  }
   // Idempotency-Key (shared/http/idempotency.ts): 400 malformed key, 409 the first request
   // with the key still running, 422 the key used with another request.
   if (takesIdempotencyKey(route)) for (const status of [400, 409, 422]) statuses.add(status);
@@ -245,7 +254,9 @@ const DESCRIPTION = [
   '',
   'Every error is the envelope `{"error":{"status","reason","message","request_id"}}`.',
   'A path that exists with another method answers 405 METHOD_NOT_ALLOWED with an `Allow` header;',
-  'an unknown path answers 404 ROUTE_NOT_FOUND.',
+  'an unknown path answers 404 ROUTE_NOT_FOUND. Any request whose request line and headers exceed 10240 bytes',
+  '(API Gateway HTTP API\'s limit) answers 431 HEADERS_TOO_LARGE, before any route.',
+  'A 503 UNAVAILABLE (e.g. DATABASE_UNAVAILABLE) carries `Retry-After` (seconds): retry then.',
 ].join('\n');
 
 /**
@@ -291,7 +302,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
       'see docs/registrar-protocol.md. Used by the SIP registrar only.',
   });
 
-  const used = new Set([405, ...routes.flatMap(documentedErrorStatuses)]);
+  const used = new Set([405, ...GATEWAY_ERROR_STATUSES, ...routes.flatMap(documentedErrorStatuses)]);
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' as const } } };
   for (const [httpStatus, { name, description, example }] of Object.entries(ERROR_RESPONSES)) {
     if (!used.has(Number(httpStatus))) continue;
     registry.registerComponent('responses', name, {
@@ -299,6 +311,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
       ...(name === 'MethodNotAllowed'
         ? { headers: { Allow: { description: 'The methods the path accepts', schema: { type: 'string' } } } }
         : {}),
+      ...(name === 'Unavailable' || name === 'ResourceExhausted' ? { headers: retryAfter } : {}),
       content: {
         'application/json': {
           schema: { $ref: '#/components/schemas/Error' },

@@ -1,5 +1,5 @@
 import { config } from '../config.js';
-import { ApiError } from '../errors.js';
+import { ApiError, unavailable } from '../errors.js';
 import { logger } from '../log.js';
 import { registrarControlToken } from './secrets.js';
 
@@ -9,7 +9,7 @@ export const CONTROL_TIMEOUT_MS = 3000;
 export type ControlResult = 'removed' | 'unknown-to-registrar' | 'not-configured';
 
 const badGateway = (reason: string, message: string) => new ApiError('BAD_GATEWAY', reason, message);
-const unavailable = (reason: string, message: string) => new ApiError('UNAVAILABLE', reason, message);
+
 
 /** Only loopback over http, anything else over https: the token never crosses a network in clear. */
 export function checkControlUrl(raw: string): URL | undefined {

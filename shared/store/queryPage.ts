@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tableDefinition, type IndexName } from '../table/definition.js';
 import { db, tableName } from '../table/client.js';
-import { invalidArgument } from '../errors.js';
+import { assertListingKey } from './pageKey.js';
 import { clampPageSize, decodePageToken, encodePageToken, type PageScope } from './paging.js';
 
 export interface PageRequest {
@@ -43,9 +43,14 @@ export async function queryPage<T>(
   const keyNames = [tableDefinition.partitionKey, tableDefinition.sortKey, ...(index ? [pkName, skName] : [])];
 
   const startKey = await decodePageToken(page.pageToken, query.scope);
-  if (startKey && (startKey[pkName] !== query.partitionKey || Object.keys(startKey).length !== keyNames.length)) {
-    // Signed by us for this scope, so this only happens across a key-design change.
-    throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
+  if (startKey) {
+    assertListingKey(startKey, {
+      keyNames,
+      partitionName: pkName,
+      partitionKey: query.partitionKey,
+      sortName: skName,
+      sortKeyPrefix: query.sortKeyPrefix,
+    });
   }
 
   const result = await db().send(

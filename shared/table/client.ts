@@ -55,6 +55,26 @@ export const dynamodbClientOptions = {
   },
 } satisfies DynamoDBClientConfig;
 
+/**
+ * DynamoDB Local: a JVM on a busy, shared machine pauses longer than DynamoDB ever takes,
+ * so its budget is wider, but still bounded: a stalled or dead local database must end
+ * as a 503 within seconds (2 x 3 s + one pause, well under 10 s), never a hang.
+ */
+export const localDynamodbCallLimits = {
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 3000,
+  maxAttempts: 2,
+} as const;
+
+const localClientOptions = {
+  maxAttempts: localDynamodbCallLimits.maxAttempts,
+  requestHandler: {
+    connectionTimeout: localDynamodbCallLimits.connectionTimeoutMs,
+    requestTimeout: localDynamodbCallLimits.requestTimeoutMs,
+    throwOnRequestTimeout: true,
+  },
+} satisfies DynamoDBClientConfig;
+
 let documentClient: DynamoDBDocumentClient | undefined;
 let clientEndpoint: string | undefined;
 
@@ -64,10 +84,9 @@ export function db(): DynamoDBDocumentClient {
   if (!documentClient || clientEndpoint !== endpoint) {
     const base = new DynamoDBClient({
       region: config.region,
-      // DynamoDB Local on a busy test machine can pause (JVM) longer than DynamoDB ever
-      // takes: locally the SDK's defaults, on AWS the budget above.
+      // Locally the wider budget of localDynamodbCallLimits, on AWS the one above.
       ...(endpoint
-        ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: dynamodbCallLimits.maxAttempts }
+        ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...localClientOptions }
         : dynamodbClientOptions),
     });
     documentClient = DynamoDBDocumentClient.from(base, {

@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { httpStatusOf, type ErrorStatus } from '../../shared/errors.js';
-import { buildOpenApiDocument, documentedErrorStatuses, type OpenApiDocument } from '../../shared/openapi/document.js';
+import { buildOpenApiDocument, documentedErrorStatuses, GATEWAY_ERROR_STATUSES, type OpenApiDocument } from '../../shared/openapi/document.js';
 import type { AnyRoute } from '../../shared/routes/route.js';
 import { routes } from '../../shared/routes/index.js';
 import { createMatcher } from '../../shared/routes/match.js';
@@ -52,7 +52,8 @@ function checkAgainstSchemas(route: AnyRoute | undefined, response: ObservedResp
     if (response.headers.get('x-request-id') !== envelope.request_id) fail('request_id differs from the x-request-id header');
     const known = Object.hasOwn(httpStatusOf, envelope.status) ? httpStatusOf[envelope.status as ErrorStatus] : undefined;
     if (known !== response.status) fail(`envelope status ${envelope.status} does not belong to HTTP ${response.status}`);
-    if (route && !documentedErrorStatuses(route).includes(response.status)) {
+    if (response.status === 503 && !response.headers.get('retry-after')) fail('a 503 without Retry-After');
+    if (route && !documentedErrorStatuses(route).includes(response.status) && !GATEWAY_ERROR_STATUSES.includes(response.status)) {
       fail(`HTTP ${response.status} is not among the documented errors ${documentedErrorStatuses(route).join(', ')}`);
     }
     return;
@@ -125,8 +126,11 @@ export function createDocumentValidator(document: OpenApiDocument): DocumentVali
   };
 
   return (route, method, status, body) => {
-    // What no route answers (404 ROUTE_NOT_FOUND, 405) is the documented envelope.
-    if (!route) return status >= 400 ? check(jsonPointer('components', 'schemas', 'Error'), body) : 'no operation';
+    // What no route answers (404 ROUTE_NOT_FOUND, 405) and what the gateway answers before
+    // any route (431) is the documented envelope.
+    if (!route || GATEWAY_ERROR_STATUSES.includes(status)) {
+      return status >= 400 ? check(jsonPointer('components', 'schemas', 'Error'), body) : 'no operation';
+    }
     const operationKey = method.toLowerCase();
     const operation = (document.paths?.[route.path] as Record<string, { responses?: Record<string, ResponseObject> }> | undefined)?.[
       operationKey
