@@ -1,4 +1,5 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { RouteNeed, TableAccess } from '../shared/routes/route.js';
 import { bindSecretRead, bindTable, type RouteFunction } from './routeFunction.js';
 import type { StageSecrets } from './secrets.js';
@@ -8,6 +9,8 @@ export interface WiringContext {
   stage: StageConfig;
   table: dynamodb.ITable;
   secrets: StageSecrets;
+  /** The customer webhook delivery queue (infra/webhookDelivery.ts). */
+  webhookQueue?: sqs.IQueue;
 }
 
 /** Environment every function gets, whatever its route declares. */
@@ -26,7 +29,7 @@ export function baseEnvironment(stage: StageConfig): Record<string, string> {
 export function wireRoute(
   fn: RouteFunction,
   route: { table: TableAccess; needs?: readonly RouteNeed[] },
-  { stage, table, secrets }: WiringContext,
+  { stage, table, secrets, webhookQueue }: WiringContext,
 ): void {
   if (route.table !== 'none') bindTable(fn, table, route.table);
   for (const need of new Set(route.needs ?? [])) {
@@ -54,6 +57,11 @@ export function wireRoute(
         break;
       case 'retention':
         fn.fn.addEnvironment('REGISTRATION_RETENTION_DAYS', String(stage.registrationRetentionDays));
+        break;
+      case 'webhookQueue':
+        if (!webhookQueue) throw new Error('A route needs webhookQueue but the stack made none');
+        fn.fn.addEnvironment('WEBHOOK_QUEUE_URL', webhookQueue.queueUrl);
+        webhookQueue.grantSendMessages(fn.fn);
         break;
       default: {
         const unknown: never = need;

@@ -13,6 +13,7 @@ import { StageSecrets } from './secrets.js';
 import type { StageConfig } from './stageConfig.js';
 import { type StageSizing, stageSizing } from './stageSizing.js';
 import { registryTable } from './table.js';
+import { WebhookDelivery } from './webhookDelivery.js';
 
 /** docs/registrar-protocol.md: what Kamailio calls. */
 export const registrarPaths = {
@@ -78,10 +79,18 @@ export class SipRegistryStack extends Stack {
       return fn;
     };
 
+    // Customer webhooks: stream -> events function -> SQS -> delivery function (docs/webhooks.md).
+    const webhooks = new WebhookDelivery(this, 'Webhooks', {
+      table,
+      environment: baseEnvironment(stage),
+      logRetention: stage.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
+
     const apiRoutes = routeTable.map((route) => {
       const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
       const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar);
-      wireRoute(fn, route, { stage, table, secrets });
+      wireRoute(fn, route, { stage, table, secrets, webhookQueue: webhooks.queue });
       return {
         operationId: route.operationId,
         method: route.method,
@@ -95,7 +104,7 @@ export class SipRegistryStack extends Stack {
 
     const api = new RegistryApi(this, 'Api', { stage, routes: apiRoutes, fallback: fallback.fn });
 
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       stage,
       api,
       table,
@@ -107,6 +116,8 @@ export class SipRegistryStack extends Stack {
         .filter((r) => r.auth === 'registrar')
         .map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` })),
     });
+
+    webhooks.alarmTo(monitoring.topic);
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });

@@ -7,6 +7,7 @@ import { healthRoutes } from './health.js';
 import { registrarRoutes } from './registrar.js';
 import { registrationRoutes } from './registrations.js';
 import type { AnyRoute } from './route.js';
+import { webhookRoutes } from './webhooks.js';
 
 /**
  * THE route table. CDK builds one function, one API route and one IAM grant per entry;
@@ -22,6 +23,7 @@ export const routes: readonly AnyRoute[] = [
   ...Object.values(extensionRoutes),
   ...Object.values(registrationRoutes),
   ...Object.values(registrarRoutes),
+  ...Object.values(webhookRoutes),
 ];
 
 /** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */
