@@ -3,8 +3,6 @@ import { webhookRoutes } from '../../shared/routes/webhooks.js';
 import { requestRedelivery } from '../../shared/webhooks/deliveries.js';
 import { deliveryQueue } from '../../shared/webhooks/queue.js';
 
-export const handler = httpHandler(webhookRoutes.redeliver, ({ customerId, params }) => {
-  // Resolved first: without a running delivery (local only) nothing is changed, 503.
-  const queue = deliveryQueue();
-  return requestRedelivery(customerId, params.id, params.delivery_id, (job) => queue.enqueue([job]));
-});
+export const handler = httpHandler(webhookRoutes.redeliver, ({ customerId, params }) =>
+  requestRedelivery(customerId, params.id, params.delivery_id, deliveryQueue),
+);

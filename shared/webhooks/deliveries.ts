@@ -9,6 +9,7 @@ import { queryPage, type PageRequest } from '../store/queryPage.js';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
 import { WEBHOOK_DELIVERY_PREFIX, webhookDeliveriesPartition, webhookDeliveryKey } from '../table/keys.js';
+import type { DeliveryQueue } from './pipeline.js';
 import { getWebhookRecord, webhookNotFound } from './subscriptions.js';
 
 /**
@@ -158,13 +159,15 @@ export async function requestRedelivery(
   customerId: string,
   webhookId: string,
   deliveryId: string,
-  enqueue: (job: { customerId: string; webhookId: string; deliveryId: string }) => Promise<void>,
+  queue: () => DeliveryQueue,
 ) {
   if (!(await getWebhookRecord(customerId, webhookId))) throw webhookNotFound();
   const delivery = await getDelivery(customerId, webhookId, deliveryId);
   if (!delivery) throw deliveryNotFound();
+  // Resolved before anything changes: without a running delivery (local only) it is 503.
+  const target = queue();
   const state = { ...delivery, status: 'pending' as const, last_error: delivery.last_error, next_attempt_at: Date.now() };
   await recordAttempt(delivery, state);
-  await enqueue({ customerId, webhookId, deliveryId });
+  await target.enqueue([{ customerId, webhookId, deliveryId }]);
   return toDeliveryView({ ...delivery, ...state, updated_at: Date.now() });
 }
