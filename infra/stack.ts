@@ -44,6 +44,8 @@ export class SipRegistryStack extends Stack {
   readonly functions = new Map<string, RouteFunction>();
   /** The registrar limits this stack was built with (docs/deploy.md, "Sizing"). */
   readonly sizing: StageSizing;
+  /** Customer webhook delivery (infra/webhookDelivery.ts). */
+  readonly webhooks: WebhookDelivery;
 
   constructor(scope: Construct, id: string, props: SipRegistryStackProps) {
     super(scope, id, { ...props, description: `SIP registry (${props.stage.stage})` });
@@ -80,12 +82,12 @@ export class SipRegistryStack extends Stack {
     };
 
     // Customer webhooks: stream -> events function -> SQS -> delivery function (docs/webhooks.md).
-    const webhooks = new WebhookDelivery(this, 'Webhooks', {
+    const webhooks = (this.webhooks = new WebhookDelivery(this, 'Webhooks', {
       table,
       environment: baseEnvironment(stage),
       logRetention: stage.logRetentionDays as logs.RetentionDays,
       removalPolicy,
-    });
+    }));
 
     const apiRoutes = routeTable.map((route) => {
       const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
