@@ -20,8 +20,6 @@ import { useLocalDeliveryQueue } from '../shared/webhooks/queue.js';
  */
 export interface LocalWebhooks {
   stop(): Promise<void>;
-  /** Resolves once everything seen so far is fanned out and no attempt is running (tests). */
-  idle(): Promise<void>;
 }
 
 export interface LocalWebhookOptions {
@@ -149,11 +147,6 @@ export async function startLocalWebhooks(options: LocalWebhookOptions): Promise<
       useLocalDeliveryQueue(undefined);
       dynamo.destroy();
       streams.destroy();
-    },
-    async idle() {
-      await polling;
-      await pollOnce();
-      while (running.size) await Promise.allSettled([...running]);
     },
   };
 }
