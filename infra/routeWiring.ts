@@ -1,5 +1,6 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { TableUse } from '../shared/routes/access.js';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { RouteNeed, TableAccess } from '../shared/routes/route.js';
 import { bindSecretRead, type RouteFunction } from './routeFunction.js';
 import type { StageSecrets } from './secrets.js';
@@ -10,6 +11,8 @@ export interface WiringContext {
   stage: StageConfig;
   table: dynamodb.ITable;
   secrets: StageSecrets;
+  /** The customer webhook delivery queue (infra/webhookDelivery.ts). */
+  webhookQueue?: sqs.IQueue;
 }
 
 /** Environment every function gets, whatever its route declares. */
@@ -38,7 +41,7 @@ export function readsSecrets(route: { needs?: readonly RouteNeed[] }, stage: Sta
 export function wireRoute(
   fn: RouteFunction,
   route: { operationId: string; table: TableAccess; access?: readonly TableUse[]; needs?: readonly RouteNeed[] },
-  { stage, table, secrets }: WiringContext,
+  { stage, table, secrets, webhookQueue }: WiringContext,
 ): void {
   grantTableUses(fn, table, route);
   for (const need of new Set(route.needs ?? [])) {
@@ -65,6 +68,11 @@ export function wireRoute(
         break;
       case 'retention':
         fn.fn.addEnvironment('REGISTRATION_RETENTION_DAYS', String(stage.registrationRetentionDays));
+        break;
+      case 'webhookQueue':
+        if (!webhookQueue) throw new Error('A route needs webhookQueue but the stack made none');
+        fn.fn.addEnvironment('WEBHOOK_QUEUE_URL', webhookQueue.queueUrl);
+        webhookQueue.grantSendMessages(fn.fn);
         break;
       default: {
         const unknown: never = need;

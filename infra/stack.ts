@@ -14,6 +14,7 @@ import { StageSecrets } from './secrets.js';
 import type { StageConfig } from './stageConfig.js';
 import { type StageSizing, stageSizing } from './stageSizing.js';
 import { registryTable } from './table.js';
+import { WebhookDelivery } from './webhookDelivery.js';
 
 /** docs/registrar-protocol.md: what Kamailio calls. */
 export const registrarPaths = {
@@ -44,6 +45,8 @@ export class SipRegistryStack extends Stack {
   readonly functions = new Map<string, RouteFunction>();
   /** The registrar limits this stack was built with (docs/deploy.md, "Sizing"). */
   readonly sizing: StageSizing;
+  /** Customer webhook delivery (infra/webhookDelivery.ts). */
+  readonly webhooks: WebhookDelivery;
 
   constructor(scope: Construct, id: string, props: SipRegistryStackProps) {
     super(scope, id, { ...props, description: `SIP registry (${props.stage.stage})` });
@@ -86,10 +89,18 @@ export class SipRegistryStack extends Stack {
       return fn;
     };
 
+    // Customer webhooks: stream -> events function -> SQS -> delivery function (docs/webhooks.md).
+    const webhooks = (this.webhooks = new WebhookDelivery(this, 'Webhooks', {
+      table,
+      environment: baseEnvironment(stage),
+      logRetention: stage.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    }));
+
     const apiRoutes = routeTable.map((route) => {
       const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
       const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
-      wireRoute(fn, route, { stage, table, secrets });
+      wireRoute(fn, route, { stage, table, secrets, webhookQueue: webhooks.queue });
       return {
         operationId: route.operationId,
         method: route.method,
@@ -103,7 +114,7 @@ export class SipRegistryStack extends Stack {
 
     const api = new RegistryApi(this, 'Api', { stage, routes: apiRoutes, fallback: fallback.fn });
 
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       stage,
       api,
       table,
@@ -116,6 +127,8 @@ export class SipRegistryStack extends Stack {
         .map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` })),
       routeFamilies: routeFamilies(routeTable),
     });
+
+    webhooks.alarmTo(monitoring.topic);
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });

@@ -32,6 +32,8 @@ export function registryTable(scope: Construct, stage: StageConfig, capacity?: T
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+    // Customer webhook events are derived from it (infra/webhookDelivery.ts).
+    stream: dynamodb.StreamViewType[tableDefinition.stream],
     deletionProtection: retain,
     removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
   });

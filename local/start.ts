@@ -11,6 +11,7 @@ import { onLauncherGone } from './launcher.js';
 import { PortBusyError, PortSettingError, freePortFor, portFree, portFromEnv } from './ports.js';
 import { KAMAILIO_INSTALL_HINT, checkKamailio, registerHowTo, startLocalRegistrar } from './registrar.js';
 import { seedLocalCustomer } from './seed.js';
+import { startLocalWebhooks, type LocalWebhooks } from './webhooks.js';
 import { claimStack, releaseStack, writeStack, StackAlreadyRunningError, type StackRecord } from './stack.js';
 import { dataDir, loadLocalSettings, localEnvironment } from './settings.js';
 
@@ -35,6 +36,7 @@ async function main() {
   let dynamo: SupervisedDynamoDbLocal | undefined;
   let server: Server | undefined;
   let registrar: RunningKamailio | undefined;
+  let webhooks: LocalWebhooks | undefined;
   let claimed = false;
   let stopping = false;
 
@@ -43,6 +45,7 @@ async function main() {
     stopping = true;
     server?.close();
     server?.closeAllConnections();
+    await webhooks?.stop();
     await Promise.all([registrar?.stop(), dynamo?.stop()]);
     if (claimed) releaseStack();
     process.exit(code);
@@ -129,6 +132,8 @@ async function main() {
     else delete process.env.REGISTRAR_CONTROL_URL;
 
     const { table, accessKey } = await prepareTable(dynamo.endpoint);
+    // Customer webhooks: the table's stream, polled, through the same delivery code as on AWS.
+    webhooks = await startLocalWebhooks({ endpoint: dynamo.endpoint, tableName: process.env.TABLE_NAME!, region: process.env.AWS_REGION });
 
     const base = `http://${urlHost(reachableHost(host))}:${apiPort}`;
     let registrarLines: string[];
@@ -199,6 +204,7 @@ async function main() {
         `Access key      ${accessKey}${process.env.LOCAL_ACCESS_KEY ? '  (from LOCAL_ACCESS_KEY)' : ''}`,
         `Try             curl "${base}/v1.0/accesskeys?token=${accessKey}"`,
         ...registrarLines,
+        `Webhooks        POST ${base}/v1.0/webhooks delivers events to your URL (http to 127.0.0.1 allowed here; docs/webhooks.md)`,
         `Endpoints       ${resolve(dataDir, 'stack.json')} (npm run admin and npm run registrar read it)`,
         `Ctrl-C stops ${registrar ? 'the API, Kamailio' : 'the API'} and DynamoDB Local.`,
       ].join('\n'),

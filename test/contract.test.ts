@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { documentedErrorStatuses } from '../shared/openapi/document.js';
 import { routes } from '../shared/routes/index.js';
 import { createMatcher } from '../shared/routes/match.js';
+import { deliveryIdOf, putDelivery } from '../shared/webhooks/deliveries.js';
+import { useLocalDeliveryQueue } from '../shared/webhooks/queue.js';
 import { newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
 import { holdIdempotencyKey } from './support/idempotency.js';
 
@@ -188,7 +190,63 @@ const successfulCalls: Record<string, SuccessfulCall> = {
       }),
     );
   },
+
+  listWebhooks: ({ token }) => hit('GET', '/v1.0/webhooks', { token }),
+  createWebhook: ({ token }) => createWebhook(token),
+  getWebhook: async ({ token }) => hit('GET', `/v1.0/webhooks/${(await createWebhook(token)).body.id}`, { token }),
+  updateWebhook: async ({ token }) =>
+    hit('PUT', `/v1.0/webhooks/${(await createWebhook(token)).body.id}`, { token, body: { name: 'renamed', enabled: false } }),
+  deleteWebhook: async ({ token }) => hit('DELETE', `/v1.0/webhooks/${(await createWebhook(token)).body.id}`, { token }),
+  regenerateWebhookSecret: async ({ token }) =>
+    hit('POST', `/v1.0/webhooks/${(await createWebhook(token)).body.id}/secret-regenerate`, { token }),
+  listWebhookDeliveries: async ({ token, customerId }) => {
+    const webhookId = (await createWebhook(token)).body.id;
+    await recordDelivery(customerId, webhookId);
+    return hit('GET', `/v1.0/webhooks/${webhookId}/deliveries?page_size=5`, { token });
+  },
+  redeliverWebhookDelivery: async ({ token, customerId }) => {
+    const webhookId = (await createWebhook(token)).body.id;
+    const deliveryId = await recordDelivery(customerId, webhookId);
+    // No delivery pipeline runs in this file: a queue that only takes the job.
+    useLocalDeliveryQueue({ enqueue: async () => undefined });
+    try {
+      return await hit('POST', `/v1.0/webhooks/${webhookId}/deliveries/${deliveryId}/redeliver`, { token });
+    } finally {
+      useLocalDeliveryQueue(undefined);
+    }
+  },
 };
+
+async function createWebhook(token: string) {
+  const response = await hit('POST', '/v1.0/webhooks', {
+    token,
+    body: { url: 'http://127.0.0.1:9/contract', event_types: ['extension.created'], name: 'contract' },
+  });
+  expect(response.status, response.text).toBe(200);
+  return response;
+}
+
+/** A delivery record as the pipeline makes it (no pipeline runs here). */
+async function recordDelivery(customerId: string, webhookId: string) {
+  const now = Date.now();
+  const id = deliveryIdOf(`evt_${randomUUID()}`, webhookId, now);
+  await putDelivery({
+    id,
+    customer_id: customerId,
+    webhook_id: webhookId,
+    event_id: 'evt_contract',
+    event_type: 'extension.created',
+    body: '{}',
+    status: 'failed',
+    attempts: 3,
+    last_response_code: 500,
+    last_error: '',
+    next_attempt_at: 0,
+    created_at: now,
+    updated_at: now,
+  });
+  return id;
+}
 
 describe('contract: every route of the table answers a documented success', () => {
   beforeAll(async () => {
@@ -242,6 +300,12 @@ const conflictCalls: Record<string, ConflictCall> = {
     const path = `/v1.0/extensions/${extension.id}/direct-hash-regenerate`;
     const key = await holdIdempotencyKey(customerId, { method: 'POST', path }, 60);
     return hit('POST', path, { token, headers: { 'idempotency-key': key } });
+  },
+  createWebhook: async () => {
+    // A customer of its own: the fixture's webhook count depends on the other calls.
+    const { token } = await newCustomer('contract webhooks');
+    for (let i = 0; i < 10; i++) await createWebhook(token);
+    return hit('POST', '/v1.0/webhooks', { token, body: { url: 'http://127.0.0.1:9/x', event_types: ['extension.created'] } });
   },
 };
 

@@ -128,6 +128,7 @@ describe('OpenAPI document', () => {
     expect(routes.filter((r) => r.errors?.includes(409)).map((r) => r.operationId).sort()).toEqual([
       'createDomain',
       'createExtension',
+      'createWebhook',
       'deleteDomain',
     ]);
   });

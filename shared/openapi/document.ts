@@ -7,6 +7,7 @@ import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
 import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
 import { readableAsClassic } from './zodMini.js';
+import { registerWebhookEvents } from './webhookEvents.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -370,6 +371,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
       responses,
     });
   }
+
+  registerWebhookEvents(registry, routes);
 
   // The envelope is referenced from raw response components, so it is passed in by itself.
   const document = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: errorSchema }]).generateDocument({

@@ -9,6 +9,7 @@ import { registrationRoutes } from './registrations.js';
 import { takesIdempotencyKey } from '../http/idempotencyKey.js';
 import { uses } from './access.js';
 import type { AnyRoute } from './route.js';
+import { webhookRoutes } from './webhooks.js';
 
 /**
  * THE route table. CDK builds one function, one API route and one IAM grant per entry;
@@ -24,6 +25,7 @@ export const routes: readonly AnyRoute[] = withIdempotencyRecords([
   ...Object.values(extensionRoutes),
   ...Object.values(registrationRoutes),
   ...Object.values(registrarRoutes),
+  ...Object.values(webhookRoutes),
 ]);
 
 /** Routes that take an Idempotency-Key also read and write its records (their IAM grant). */

@@ -18,6 +18,7 @@ export type TableAccess = 'none' | 'read' | 'write';
  * - registrarCache: the same wiring, for routes that only tell the registrar to forget
  *   cached credentials or drop bindings best effort: never changes the reply
  * - retention: REGISTRATION_RETENTION_DAYS
+ * - webhookQueue: WEBHOOK_QUEUE_URL + sqs:SendMessage on the webhook delivery queue
  */
 export type RouteNeed =
   | 'sipDomain'
@@ -25,7 +26,8 @@ export type RouteNeed =
   | 'registrarSecrets'
   | 'registrarControl'
   | 'registrarCache'
-  | 'retention';
+  | 'retention'
+  | 'webhookQueue';
 
 export interface RouteResponse {
   description: string;

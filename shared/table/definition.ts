@@ -15,6 +15,9 @@ export const tableDefinition = {
     { indexName: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK', projection: 'KEYS_ONLY' },
   ],
   timeToLiveAttribute: 'ttl',
+  // Customer webhooks (docs/webhooks.md) are derived from the table's change stream:
+  // both images, so an event can tell a registration ending from a refresh.
+  stream: 'NEW_AND_OLD_IMAGES',
 } as const;
 
 export type IndexName = (typeof tableDefinition.globalIndexes)[number]['indexName'];
@@ -25,6 +28,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.stream },
     AttributeDefinitions: attributeNames.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' },

@@ -17,9 +17,9 @@ import { createTableInput, tableDefinition } from './definition.js';
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists' | 'updated'> {
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return (await addMissingIndexes(client, tableName, Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName!) ?? []))
-      ? 'updated'
-      : 'exists';
+    const indexesAdded = await addMissingIndexes(client, tableName, Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName!) ?? []);
+    const streamEnabled = await enableStream(client, tableName, Table?.StreamSpecification?.StreamEnabled === true);
+    return indexesAdded || streamEnabled ? 'updated' : 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -52,4 +52,16 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, exis
     );
   }
   return missing.length > 0;
+}
+
+/** A local table made before customer webhooks has no stream: turn it on (webhook events read it). */
+async function enableStream(client: DynamoDBClient, tableName: string, enabled: boolean): Promise<boolean> {
+  if (enabled) return false;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.stream },
+    }),
+  );
+  return true;
 }

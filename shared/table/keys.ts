@@ -98,5 +98,20 @@ export const idempotencyKeyItem = (customerId: string, keyHash: string): Key => 
   SK: '#IDEMPOTENCY',
 });
 
+/** A customer's webhook subscriptions live in the customer's partition: one Query lists them all. */
+export const webhookKey = (customerId: string, webhookId: string): Key => ({
+  PK: `CUSTOMER#${customerId}`,
+  SK: `WEBHOOK#${webhookId}`,
+});
+export const webhooksPrefix = (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' });
+/** A subscription's deliveries, one partition per subscription, newest last (time-ordered ids). */
+export const webhookDeliveriesPartition = (customerId: string, webhookId: string) =>
+  `CUSTOMER#${customerId}#WEBHOOK#${webhookId}`;
+export const webhookDeliveryKey = (customerId: string, webhookId: string, deliveryId: string): Key => ({
+  PK: webhookDeliveriesPartition(customerId, webhookId),
+  SK: `DELIVERY#${deliveryId}`,
+});
+export const WEBHOOK_DELIVERY_PREFIX = 'DELIVERY#';
+
 /** Fixed item the health check reads: proves the table answers without touching tenant data. */
 export const healthKey: Key = { PK: '#HEALTH', SK: LOOKUP };

@@ -88,7 +88,8 @@ describe.each(devAndProd)('stage %s', (stageName) => {
 
   it('has one nodejs24.x arm64 function per route plus the fallback', () => {
     const { stack, json } = synth();
-    expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(routes.length + 1);
+    // + the customer webhook events and delivery functions (test/infra/webhookDelivery.test.ts).
+    expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(routes.length + 1 + 2);
     for (const id of [...routes.map((r) => r.operationId), 'fallback']) {
       const { properties } = functionOf(stack, json, id);
       expect(properties.Runtime, id).toBe('nodejs24.x');
@@ -233,6 +234,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       if (needs.includes('pageTokens')) expected.push('PAGE_TOKEN_SECRET_ARN');
       if (needs.includes('registrarSecrets')) expected.push('REGISTRAR_SECRETS_ARN');
       if (needs.includes('retention')) expected.push('REGISTRATION_RETENTION_DAYS');
+      if (needs.includes('webhookQueue')) expected.push('WEBHOOK_QUEUE_URL');
       // prod configures a registrar control endpoint (so Kamailio may cache credentials for an hour), dev none.
       if (stage.registrarControl && (needs.includes('registrarControl') || needs.includes('registrarCache'))) {
         expected.push('REGISTRAR_CONTROL_URL', 'REGISTRAR_CONTROL_TOKEN_ARN');
@@ -251,7 +253,8 @@ describe.each(devAndProd)('stage %s', (stageName) => {
     const { template, json } = synth();
     const days = cdkJson.context.stages[stageName]!.logRetentionDays;
     const logGroups = resourcesOf(json, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(routes.length + 2);
+    // routes, fallback, API access log, and the two webhook functions.
+    expect(logGroups).toHaveLength(routes.length + 2 + 2);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(days);
     const stage = resourcesOf(json, 'AWS::ApiGatewayV2::Stage');
     expect(stage).toHaveLength(1);
