@@ -64,7 +64,8 @@ describe('cdk CLI', () => {
       const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>).filter(
         (r) => r.Type === 'AWS::Lambda::Function',
       );
-      expect(functions).toHaveLength(routes.length + 1);
+      // + the customer webhook events and delivery functions (infra/webhookDelivery.ts).
+      expect(functions).toHaveLength(routes.length + 1 + 2);
       // Each function's code is a real esbuild bundle in the assembly.
       for (const fn of functions) {
         const bundle = readFileSync(path.join(out, fn.Metadata!['aws:asset:path']!, 'index.mjs'), 'utf8');
