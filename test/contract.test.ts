@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { documentedErrorStatuses } from '../shared/openapi/document.js';
 import { routes } from '../shared/routes/index.js';
 import { createMatcher } from '../shared/routes/match.js';
-import { deliveryIdOf, putDelivery } from '../shared/webhooks/deliveries.js';
 import { useLocalDeliveryQueue } from '../shared/webhooks/queue.js';
 import { newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
 import { holdIdempotencyKey } from './support/idempotency.js';
+import { recordDelivery } from './support/webhookDeliveries.js';
 
 /**
  * Contract coverage: every route of the table answers a successful call here at least
@@ -226,27 +226,6 @@ async function createWebhook(token: string) {
   return response;
 }
 
-/** A delivery record as the pipeline makes it (no pipeline runs here). */
-async function recordDelivery(customerId: string, webhookId: string) {
-  const now = Date.now();
-  const id = deliveryIdOf(`evt_${randomUUID()}`, webhookId, now);
-  await putDelivery({
-    id,
-    customer_id: customerId,
-    webhook_id: webhookId,
-    event_id: 'evt_contract',
-    event_type: 'extension.created',
-    body: '{}',
-    status: 'failed',
-    attempts: 3,
-    last_response_code: 500,
-    last_error: '',
-    next_attempt_at: 0,
-    created_at: now,
-    updated_at: now,
-  });
-  return id;
-}
 
 describe('contract: every route of the table answers a documented success', () => {
   beforeAll(async () => {
@@ -298,6 +277,17 @@ const conflictCalls: Record<string, ConflictCall> = {
   },
   regenerateExtensionDirectHash: async ({ token, customerId, extension }) => {
     const path = `/v1.0/extensions/${extension.id}/direct-hash-regenerate`;
+    const key = await holdIdempotencyKey(customerId, { method: 'POST', path }, 60);
+    return hit('POST', path, { token, headers: { 'idempotency-key': key } });
+  },
+  regenerateWebhookSecret: async ({ token, customerId }) => {
+    const path = `/v1.0/webhooks/${(await createWebhook(token)).body.id}/secret-regenerate`;
+    const key = await holdIdempotencyKey(customerId, { method: 'POST', path }, 60);
+    return hit('POST', path, { token, headers: { 'idempotency-key': key } });
+  },
+  redeliverWebhookDelivery: async ({ token, customerId }) => {
+    const webhookId = (await createWebhook(token)).body.id;
+    const path = `/v1.0/webhooks/${webhookId}/deliveries/${await recordDelivery(customerId, webhookId)}/redeliver`;
     const key = await holdIdempotencyKey(customerId, { method: 'POST', path }, 60);
     return hit('POST', path, { token, headers: { 'idempotency-key': key } });
   },

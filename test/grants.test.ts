@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowingUse, mostSpecificPattern, type TableUse } from '../shared/routes/access.js';
 import { routes } from '../shared/routes/index.js';
 import { db } from '../shared/table/client.js';
+import { useLocalDeliveryQueue } from '../shared/webhooks/queue.js';
 import { newCustomer, useApi } from './support/api.js';
 import { type RecordedCall, recordDynamoDb } from './support/dynamoRecorder.js';
+import { recordDelivery } from './support/webhookDeliveries.js';
 import { deliver, newExtension, nowSeconds, PASSWORD, ruid, SECRET_A, useRegistrarSecrets, binding } from './support/registrar.js';
 
 /**
@@ -22,12 +24,17 @@ const byRoute = new Map<string, RecordedCall[]>();
 let recorder: ReturnType<typeof recordDynamoDb>;
 beforeAll(() => {
   recorder = recordDynamoDb();
+  // No delivery pipeline runs here: redelivery only needs a queue that takes the job.
+  useLocalDeliveryQueue({ enqueue: async () => undefined });
 });
-afterAll(() => recorder.stop());
+afterAll(() => {
+  recorder.stop();
+  useLocalDeliveryQueue(undefined);
+});
 
 /** Runs the scenario once; the checks below read what it recorded. */
 async function scenario() {
-  const { token } = await newCustomer('grants');
+  const { token, customerId } = await newCustomer('grants');
   const other = await newCustomer('grants other');
   const ok = (response: { status: number; text: string }, status = 200) => expect(response.status, response.text).toBe(status);
 
@@ -92,6 +99,20 @@ async function scenario() {
   ok(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations/${first.registration_id}`, { token }), 204);
   ok(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations`, { token }), 204);
 
+  // Customer webhooks: subscriptions in the customer's partition, deliveries in their own.
+  const hook = await api.call('POST', '/v1.0/webhooks', { token, body: { url: 'http://127.0.0.1:9/grants', event_types: ['extension.created'] } });
+  ok(hook);
+  ok(await api.call('GET', '/v1.0/webhooks', { token }));
+  ok(await api.call('GET', `/v1.0/webhooks/${hook.body.id}`, { token }));
+  ok(await api.call('PUT', `/v1.0/webhooks/${hook.body.id}`, { token, body: { name: 'renamed' } }));
+  ok(await api.call('POST', `/v1.0/webhooks/${hook.body.id}/secret-regenerate`, { token }));
+  const deliveryId = await recordDelivery(customerId, hook.body.id);
+  ok(await api.call('GET', `/v1.0/webhooks/${hook.body.id}/deliveries`, { token }));
+  ok(await api.call('POST', `/v1.0/webhooks/${hook.body.id}/deliveries/${deliveryId}/redeliver`, { token }));
+  const spareHook = await api.call('POST', '/v1.0/webhooks', { token, body: { url: 'http://127.0.0.1:9/spare', event_types: ['extension.created'] } });
+  ok(spareHook);
+  ok(await api.call('DELETE', `/v1.0/webhooks/${spareHook.body.id}`, { token }));
+
   // Idempotency-Key on every customer POST: claim and complete, a replay reads the stored
   // reply, and a request whose work fails (5xx) releases its key.
   const idempotentPosts: [string, unknown][] = [
@@ -99,6 +120,9 @@ async function scenario() {
     ['/v1.0/domains', { domain_name: `${name}-idem` }],
     ['/v1.0/extensions', { domain_id: ext.domainId, extension: `idem${ruid().slice(5, 9)}`, password: PASSWORD }],
     [`/v1.0/extensions/${ext.extensionId}/direct-hash-regenerate`, undefined],
+    ['/v1.0/webhooks', { url: 'http://127.0.0.1:9/grants-idem', event_types: ['extension.created'] }],
+    [`/v1.0/webhooks/${hook.body.id}/secret-regenerate`, undefined],
+    [`/v1.0/webhooks/${hook.body.id}/deliveries/${deliveryId}/redeliver`, undefined],
   ];
   for (const [path, body] of idempotentPosts) {
     const headers = { 'idempotency-key': `grants-${ruid()}` };

@@ -47,6 +47,7 @@ const DOMAINNAME = 'DOMAINNAME#*';
 const SIPUSER = 'SIPUSER#*';
 const DIRECTHASH = 'DIRECTHASH#*';
 const HEALTH = '#HEALTH';
+const WEBHOOK_DELIVERIES = 'CUSTOMER#*#WEBHOOK#*'; // one subscription's deliveries
 
 /**
  * The uses, by what they serve; a route lists the ones its handler makes. Transactions are
@@ -106,6 +107,21 @@ export const uses = {
     getMany: use('registrationsGetMany', ['BatchGetItem'], [EXTENSION]),
     /** Bindings are items in the extension's partition. */
     write: use('registrationsWrite', ['UpdateItem'], [EXTENSION]),
+  },
+  /** A customer's webhook subscriptions: items of the customer's partition, counted on the customer. */
+  webhooks: {
+    list: use('webhooksList', ['Query'], [CUSTOMER]),
+    get: use('webhooksGet', ['GetItem'], [CUSTOMER]),
+    /** The customer's webhook_count (the limit) and the new subscription, in one transaction. */
+    create: use('webhooksCreate', ['UpdateItem', 'PutItem'], [CUSTOMER]),
+    /** Changes, a new secret. */
+    update: use('webhooksUpdate', ['UpdateItem'], [CUSTOMER]),
+    /** The subscription and the count, in one transaction. */
+    delete: use('webhooksDelete', ['DeleteItem', 'UpdateItem'], [CUSTOMER]),
+    deliveriesList: use('webhookDeliveriesList', ['Query'], [WEBHOOK_DELIVERIES]),
+    deliveryGet: use('webhookDeliveryGet', ['GetItem'], [WEBHOOK_DELIVERIES]),
+    /** Redelivery puts the delivery back to pending before it is queued. */
+    deliveryUpdate: use('webhookDeliveryUpdate', ['UpdateItem'], [WEBHOOK_DELIVERIES]),
   },
   /**
    * Idempotency-Key records (shared/store/idempotency.ts): claimed with a conditional put,

@@ -9,6 +9,7 @@ import {
   webhookUpdate,
   webhookWithSecret,
 } from '../schemas/webhooks.js';
+import { uses } from './access.js';
 import { defineRoute } from './route.js';
 
 const tag = 'Webhooks';
@@ -22,6 +23,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/list.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.webhooks.list],
     summary: "List the caller's webhooks (at most 10, one page), oldest first",
     tag,
     responses: { 200: { description: 'The webhooks, without secrets', schema: listOf(webhook) } },
@@ -33,6 +35,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/create.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.webhooks.create],
     summary: 'Subscribe a URL to events; the signing secret is returned this once; 409 past 10 webhooks',
     tag,
     body: webhookCreate,
@@ -46,6 +49,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/get.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.webhooks.get],
     summary: 'Get one webhook (without its secret)',
     tag,
     params: idParams,
@@ -58,6 +62,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/update.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.webhooks.update],
     summary: 'Change url, event_types, name, detail and/or enabled; omitted fields keep their value',
     tag,
     params: idParams,
@@ -71,6 +76,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/delete.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.webhooks.get, uses.webhooks.delete],
     summary: 'Delete a webhook; deliveries still pending for it stop',
     tag,
     params: idParams,
@@ -83,6 +89,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/regenerateSecret.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.webhooks.update],
     summary: 'Replace the signing secret; the previous one stops signing at once (no body)',
     tag,
     params: idParams,
@@ -95,6 +102,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/listDeliveries.ts',
     auth: 'customer',
     table: 'read',
+    access: [uses.customerAuth, uses.webhooks.get, uses.webhooks.deliveriesList],
     needs: ['pageTokens'],
     summary: "A webhook's deliveries, newest first: status, attempts, last response code, next retry",
     tag,
@@ -109,6 +117,7 @@ export const webhookRoutes = {
     handler: 'functions/webhooks/redeliver.ts',
     auth: 'customer',
     table: 'write',
+    access: [uses.customerAuth, uses.webhooks.get, uses.webhooks.deliveryGet, uses.webhooks.deliveryUpdate],
     needs: ['webhookQueue'],
     summary: 'Send a delivery again now, same body and webhook-id (no body)',
     tag,

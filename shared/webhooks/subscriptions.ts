@@ -7,7 +7,8 @@ import type { webhook, webhookCreate, webhookUpdate, webhookWithSecret } from '.
 import { MAX_WEBHOOKS_PER_CUSTOMER, type WebhookEventType } from '../schemas/webhooks.js';
 import { transactWrite } from '../store/transactions.js';
 import { db, tableName } from '../table/client.js';
-import { customerKey, webhookKey, webhooksPrefix } from '../table/keys.js';
+import * as Customer from '../entities/customer.js';
+import { webhookKey, webhooksPrefix } from '../table/keys.js';
 import { newWebhookSecret } from './signing.js';
 import { urlProblem } from './urlPolicy.js';
 
@@ -143,7 +144,7 @@ export async function createWebhook(customerId: string, input: WebhookInput) {
       onConditionFailed: 'limit-reached' as const,
       write: { Update: {
         TableName: tableName(),
-        Key: customerKey(customerId),
+        Key: Customer.key(customerId),
         UpdateExpression: 'SET webhook_count = if_not_exists(webhook_count, :zero) + :one',
         ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(webhook_count) OR webhook_count < :max)',
         ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_WEBHOOKS_PER_CUSTOMER },
@@ -249,7 +250,7 @@ export async function deleteWebhook(customerId: string, webhookId: string) {
       onConditionFailed: 'gone' as const,
       write: { Update: {
         TableName: tableName(),
-        Key: customerKey(customerId),
+        Key: Customer.key(customerId),
         UpdateExpression: 'SET webhook_count = webhook_count - :one',
         ConditionExpression: 'webhook_count > :zero',
         ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
