@@ -27,7 +27,8 @@ const live = (b: store.BindingRecord, nowSeconds: number) => b.ended_by === '' &
 /** Removed bindings (API DELETE) are hidden tombstones; past their TTL an item is gone, swept or not. */
 const visible = (b: store.BindingRecord, nowSeconds: number) => b.ended_by !== 'removed' && b.ttl > nowSeconds;
 
-function toView(b: store.BindingRecord, nowSeconds: number): RegistrationView {
+/** One registration as GET .../registrations shows it (customer webhooks send the same). */
+export function registrationView(b: store.BindingRecord, nowSeconds: number): RegistrationView {
   return {
     registration_id: b.registration_id,
     contact_address: b.contact,
@@ -52,12 +53,12 @@ export function regInfoOf(extensionId: string, bindings: store.BindingRecord[], 
   const byExpiry = (a: store.BindingRecord, b: store.BindingRecord) =>
     b.expires_at - a.expires_at || b.updated_at - a.updated_at;
   if (current.length) {
-    return { extension_id: extensionId, registered: true, registrations: current.sort(byExpiry).map((b) => toView(b, nowSeconds)) };
+    return { extension_id: extensionId, registered: true, registrations: current.sort(byExpiry).map((b) => registrationView(b, nowSeconds)) };
   }
   return {
     extension_id: extensionId,
     registered: false,
-    registrations: shown.sort(byExpiry).slice(0, HISTORY_LIMIT).map((b) => toView(b, nowSeconds)),
+    registrations: shown.sort(byExpiry).slice(0, HISTORY_LIMIT).map((b) => registrationView(b, nowSeconds)),
   };
 }
 

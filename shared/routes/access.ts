@@ -122,6 +122,10 @@ export const uses = {
     deliveryGet: use('webhookDeliveryGet', ['GetItem'], [WEBHOOK_DELIVERIES]),
     /** Redelivery puts the delivery back to pending before it is queued. */
     deliveryUpdate: use('webhookDeliveryUpdate', ['UpdateItem'], [WEBHOOK_DELIVERIES]),
+    /** The events function (stream): a customer's subscriptions, then one delivery record per event and subscription. */
+    fanOut: use('webhookFanOut', ['Query', 'PutItem'], [CUSTOMER, WEBHOOK_DELIVERIES]),
+    /** The delivery function: the delivery and its subscription, the attempt, a 410's disabling. */
+    attempt: use('webhookAttempt', ['GetItem', 'UpdateItem'], [CUSTOMER, WEBHOOK_DELIVERIES]),
   },
   /**
    * Idempotency-Key records (shared/store/idempotency.ts): claimed with a conditional put,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { view as extensionView } from '../entities/extension.js';
 import { strictBody } from './body.js';
 import { detailText, entityId, nameText, pageQuery, timestamp } from './common.js';
 import { registration } from './registrations.js';
@@ -103,23 +104,8 @@ export const webhookDeliveryQuery = pageQuery;
 
 // ---- The events themselves: what a receiver gets (docs/webhooks.md) ----
 
-/** The extension as the API shows it, without its password. */
-export const webhookExtension = z
-  .object({
-    id: z.string(),
-    customer_id: z.string(),
-    name: z.string(),
-    detail: z.string(),
-    domain_id: z.string(),
-    extension: z.string(),
-    username: z.string(),
-    domain_name: z.string(),
-    direct_hash: z.string(),
-    tm_create: timestamp,
-    tm_update: timestamp,
-    tm_delete: timestamp,
-  })
-  .meta({ id: 'WebhookExtension' });
+/** The extension as the API shows it (shared/entities/extension.ts), without its password. */
+export const webhookExtension = extensionView.omit({ password: true }).meta({ id: 'WebhookExtension' });
 
 const eventEnvelope = {
   id: z.string().describe('unique per event; the same in every delivery of it (deduplicate on webhook-id)'),

@@ -7,14 +7,17 @@ import type {
   WebhookEventPayload,
   WebhookEventType,
 } from '../schemas/webhooks.js';
-import type { BindingRecord } from '../store/bindings.js';
+import { registrationView } from '../domain/registrations.js';
+import * as Extension from '../entities/extension.js';
+import { fromItem as bindingFromItem, type BindingRecord } from '../store/bindings.js';
 
 /**
  * Customer events derived from the table's change stream (NEW_AND_OLD_IMAGES), the same
  * code on Lambda and in npm start. Nothing on the request path or the registrar path
  * knows about events: they follow from how items change.
  *
- * Binding items (shared/store/bindings.ts), by `ended_by` before and after:
+ * Binding items (shared/store/bindings.ts), by their derived `ended_by` before and after
+ * (the stored state is a report and its endings; the store's fromItem resolves them):
  * - new item live, or an ended one live again          -> registration.registered
  * - live -> 'unregistered' (device) / 'removed' (API)  -> registration.unregistered
  * - live -> 'expired' (the registrar's expiry)         -> registration.expired
@@ -95,27 +98,11 @@ export function deriveEvents(record: ChangeRecord): DerivedEvent[] {
 
 // ---- registrations ------------------------------------------------------------------
 
-/** The registration as GET .../registrations shows it (shared/domain/registrations.ts). */
-function registrationView(b: BindingRecord, atMs: number) {
-  const nowSeconds = atMs / 1000;
-  const live = b.ended_by === '' && b.expires_at > nowSeconds;
-  return {
-    registration_id: b.registration_id,
-    contact_address: b.contact ?? '',
-    real_address: b.received ?? '',
-    device: b.user_agent ?? '',
-    expires: live ? Math.max(1, Math.ceil(b.expires_at - nowSeconds)) : 0,
-    tm_expire: formatTimestamp(b.expires_at * 1000),
-    tm_create: formatTimestamp(b.created_at),
-    tm_update: formatTimestamp(b.updated_at),
-  };
-}
-
 type Transition = { type: RegistrationEventPayload['type']; reason: RegistrationEventPayload['data']['reason']; binding: BindingRecord; at: number };
 
 function bindingTransition(record: ChangeRecord): Transition | undefined {
-  const before = record.oldImage as BindingRecord | undefined;
-  const after = record.newImage as BindingRecord | undefined;
+  const before = record.oldImage ? bindingFromItem(record.oldImage) : undefined;
+  const after = record.newImage ? bindingFromItem(record.newImage) : undefined;
   const wasLive = before !== undefined && before.ended_by === '';
   if (after) {
     const at = after.updated_at || record.approximateAt;
@@ -146,34 +133,23 @@ function bindingEvents(record: ChangeRecord): DerivedEvent[] {
     type: t.type,
     timestamp: new Date(t.at).toISOString(),
     customer_id: b.customer_id,
-    data: { extension_id: b.extension_id, reason: t.reason, registration: registrationView(b, t.at) },
+    data: { extension_id: b.extension_id, reason: t.reason, registration: registrationView(b, t.at / 1000) },
   };
   return [{ customerId: b.customer_id, resourceKey: `registration:${b.extension_id}:${b.registration_id}`, at: t.at, payload }];
 }
 
 // ---- extensions ---------------------------------------------------------------------
 
-/** The fields of the extension view a receiver sees (never password, never HA1). */
-const SHOWN = ['name', 'detail', 'domain_id', 'extension', 'realm', 'direct_hash'] as const;
-
 const str = (item: AttributeMap, field: string) => (item[field] === undefined ? '' : String(item[field]));
 
+/** The extension as the API shows it, without its password (and never HA1: not in the view). */
 function extensionView(item: AttributeMap, tmDelete = ''): ExtensionEventPayload['data']['extension'] {
-  return {
-    id: str(item, 'id'),
-    customer_id: str(item, 'customer_id'),
-    name: str(item, 'name'),
-    detail: str(item, 'detail'),
-    domain_id: str(item, 'domain_id'),
-    extension: str(item, 'extension'),
-    username: str(item, 'extension'),
-    domain_name: str(item, 'realm'),
-    direct_hash: str(item, 'direct_hash'),
-    tm_create: str(item, 'tm_create'),
-    tm_update: str(item, 'tm_update'),
-    tm_delete: tmDelete,
-  };
+  const { password: _password, ...shown } = Extension.toView(Extension.fromItem(item), tmDelete);
+  return shown;
 }
+
+/** What a receiver would see change: the view without its update time. */
+const shownOf = (item: AttributeMap) => JSON.stringify({ ...extensionView(item), tm_update: '' });
 
 const timeOf = (tm: string, fallback: number) => {
   const parsed = Date.parse(`${tm.replace(' ', 'T').slice(0, 23)}Z`);
@@ -190,7 +166,7 @@ function extensionEvents(record: ChangeRecord): DerivedEvent[] {
   }
   if (before && after) {
     const at = timeOf(str(after, 'tm_update'), record.approximateAt);
-    if (SHOWN.some((field) => str(before, field) !== str(after, field))) types.push({ type: 'extension.updated', item: after, at });
+    if (shownOf(before) !== shownOf(after)) types.push({ type: 'extension.updated', item: after, at });
     if (str(before, 'password') !== str(after, 'password')) types.push({ type: 'extension.password_changed', item: after, at });
   }
   return types.map(({ type, item, at, tmDelete }) => {
