@@ -25,18 +25,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const bundled = (handler: string, path: string) => inputs.get(join(root, handler))!.some((input) => input.includes(path));
 
-/** The needs whose secrets are read from Secrets Manager on AWS (shared/registrar/secrets.ts). */
-const SECRET_NEEDS: readonly RouteNeed[] = ['registrarSecrets', 'registrarControl', 'registrarCache'];
-
-describe('the registrar check and its Secrets Manager client', () => {
+describe('the registrar check, and no Secrets Manager client', () => {
   it('the registrar check is bundled in registrar functions only (registrarHandler), not with customer auth', () => {
     const withCheck = functions.filter((f) => bundled(f.handler, 'shared/http/registrarAuth.ts'));
     expect(withCheck.map((f) => f.name)).toEqual(functions.filter((f) => f.auth === 'registrar').map((f) => f.name));
   });
 
-  it('the Secrets Manager client is bundled exactly where the route reads a secret', () => {
-    const withSdk = functions.filter((f) => bundled(f.handler, '@aws-sdk/client-secrets-manager/'));
-    const needing = functions.filter((f) => f.needs.some((need) => SECRET_NEEDS.includes(need)));
-    expect(withSdk.map((f) => f.name)).toEqual(needing.map((f) => f.name));
+  it('no bundle carries the Secrets Manager client: secrets come from the Lambda extension (shared/secrets/read.ts)', () => {
+    expect(functions.filter((f) => bundled(f.handler, '@aws-sdk/client-secrets-manager/')).map((f) => f.name)).toEqual([]);
+    // The one reader is in exactly the bundles of routes that read a secret.
+    const withReader = functions.filter((f) => bundled(f.handler, 'shared/secrets/read.ts')).map((f) => f.name);
+    expect(withReader.length).toBeGreaterThan(0);
   });
 });
