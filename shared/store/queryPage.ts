@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { tableDefinition, type IndexName } from '../table/definition.js';
-import { db, tableName } from '../table/client.js';
+import { db } from '../table/client.js';
 import { invalidArgument } from '../errors.js';
+import { keyNamesOf, queryInput, type KeyQuery } from './query.js';
 import { clampPageSize, decodePageToken, encodePageToken, type PageScope } from './paging.js';
 
 export interface PageRequest {
@@ -14,12 +14,9 @@ export interface Page<T> {
   nextPageToken: string;
 }
 
-interface PartitionQuery {
+interface PartitionQuery extends Pick<KeyQuery, 'partitionKey' | 'sortKeyPrefix' | 'indexName'> {
   scope: PageScope;
-  partitionKey: string;
-  /** Sort key prefix within the partition (base table only). */
-  sortKeyPrefix?: string;
-  indexName?: IndexName;
+  /** Default: newest first. */
   newestFirst?: boolean;
 }
 
@@ -35,31 +32,17 @@ export async function queryPage<T>(
   fromItem: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
   const pageSize = clampPageSize(page.pageSize);
-  const index = query.indexName
-    ? tableDefinition.globalIndexes.find((i) => i.indexName === query.indexName)!
-    : undefined;
-  const pkName = index ? index.partitionKey : tableDefinition.partitionKey;
-  const skName = index ? index.sortKey : tableDefinition.sortKey;
-  const keyNames = [tableDefinition.partitionKey, tableDefinition.sortKey, ...(index ? [pkName, skName] : [])];
+  const keyNames = keyNamesOf(query.indexName);
 
   const startKey = await decodePageToken(page.pageToken, query.scope);
-  if (startKey && (startKey[pkName] !== query.partitionKey || Object.keys(startKey).length !== keyNames.length)) {
+  if (startKey && (startKey[keyNames.partition] !== query.partitionKey || Object.keys(startKey).length !== keyNames.all.length)) {
     // Signed by us for this scope, so this only happens across a key-design change.
     throw invalidArgument('INVALID_PAGE_TOKEN', 'page_token is no longer valid; start from the first page');
   }
 
   const result = await db().send(
     new QueryCommand({
-      TableName: tableName(),
-      IndexName: query.indexName,
-      KeyConditionExpression: query.sortKeyPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
-      ExpressionAttributeNames: query.sortKeyPrefix ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
-      ExpressionAttributeValues: query.sortKeyPrefix
-        ? { ':pk': query.partitionKey, ':prefix': query.sortKeyPrefix }
-        : { ':pk': query.partitionKey },
-      ScanIndexForward: !(query.newestFirst ?? true),
-      // Base-table lists read their own writes; GSIs cannot (documented in docs/data-model.md).
-      ConsistentRead: !query.indexName,
+      ...queryInput({ ...query, newestFirst: query.newestFirst ?? true }),
       Limit: pageSize + 1,
       ExclusiveStartKey: startKey,
     }),
@@ -68,6 +51,6 @@ export async function queryPage<T>(
   if (items.length <= pageSize) return { items: items.map(fromItem), nextPageToken: '' };
   const pageItems = items.slice(0, pageSize);
   const last = pageItems[pageItems.length - 1]!;
-  const lastKey = Object.fromEntries(keyNames.map((name) => [name, last[name]]));
+  const lastKey = Object.fromEntries(keyNames.all.map((name) => [name, last[name]]));
   return { items: pageItems.map(fromItem), nextPageToken: await encodePageToken(lastKey, query.scope) };
 }
