@@ -9,11 +9,10 @@ import { ApiError } from '../shared/errors.js';
 import {
   putItem,
   putNew,
-  REREAD,
-  rereadUntilSettled,
   transactWrite,
   type TransactionWrite,
 } from '../shared/store/transactions.js';
+import { AGAIN, immediately, retrying } from '../shared/store/retry.js';
 import { db, tableName } from '../shared/table/client.js';
 
 /** Items of this file only: a partition of its own per test. */
@@ -96,15 +95,15 @@ describe('an extension create that breaks several rules at once', () => {
 
 describe('a read-decide-write that finds the state changed', () => {
   it('decides again on a fresh read, and answers the first settled attempt', async () => {
-    const answers = [REREAD, REREAD, 'deleted'] as const;
+    const answers = [AGAIN, AGAIN, 'deleted'] as const;
     let attempts = 0;
-    expect(await rereadUntilSettled(5, async () => answers[attempts++]!)).toBe('deleted');
+    expect(await retrying(async () => answers[attempts++]!, { attempts: 5, backoff: immediately })).toBe('deleted');
     expect(attempts).toBe(3);
   });
 
   it('still changing after its attempts: 503 CONTENDED (retry shortly), not a stale answer', async () => {
     let attempts = 0;
-    const settled = rereadUntilSettled(4, async () => (attempts++, REREAD));
+    const settled = retrying(async () => (attempts++, AGAIN), { attempts: 4, backoff: immediately });
     await expect(settled).rejects.toBeInstanceOf(ApiError);
     await expect(settled).rejects.toMatchObject({ status: 'UNAVAILABLE', reason: 'CONTENDED' });
     expect(attempts).toBe(4);
