@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { resolve, type BindingState, type EndedBy } from '../store/bindingTransitions.js';
+import { resolve, type BindingState, type Resolved } from '../store/bindingTransitions.js';
+import type { registration } from '../schemas/registrations.js';
+import { formatTimestamp } from '../ids.js';
 import { tableDefinition } from '../table/definition.js';
 import { BINDING_PREFIX, bindingIndexKeys, bindingKey, customerBindingsIndex } from '../table/keys.js';
 import * as Extension from './extension.js';
@@ -59,25 +61,17 @@ export const record = z.object({
 });
 type StoredBinding = z.output<typeof record>;
 
-/** A binding as the code reads it: its state, and what that state shows. */
-export interface BindingRecord {
+/** A binding as the code reads it: what its state shows (`resolve`), and the state. */
+export interface BindingRecord extends Omit<Resolved, 'changed_at' | 'first_at'> {
   customer_id: string;
   extension_id: string;
   registration_id: string;
   aor: string;
-  contact: string;
-  received: string;
-  user_agent: string;
-  call_id: string;
-  cseq: number;
-  /** Absolute unix seconds: when it lapses, or when it ended. */
-  expires_at: number;
-  ended_by: EndedBy;
   /** Epoch ms, registrar time: the first event seen, the last change that shows. */
   created_at: number;
   updated_at: number;
   ttl: number;
-  /** What the derived fields above come from, and its revision. */
+  /** What the derived fields come from, and its revision. */
   state: BindingState;
   rev: number;
 }
@@ -166,23 +160,39 @@ function stateOf(item: StoredBinding): BindingState {
 export function fromItem(item: Record<string, unknown>): BindingRecord {
   const stored = parseItem(record, ENTITY, item);
   const state = stateOf(stored);
-  const shown = resolve(state);
+  const { changed_at, first_at, ...shown } = resolve(state);
   return {
     customer_id: stored.customer_id,
     extension_id: stored.extension_id,
     registration_id: stored.registration_id,
     aor: stored.aor,
-    contact: shown.contact,
-    received: shown.received,
-    user_agent: shown.user_agent,
-    call_id: shown.call_id,
-    cseq: shown.cseq,
-    expires_at: shown.expires_at,
-    ended_by: shown.ended_by,
-    created_at: Math.round(shown.first_at * 1000),
-    updated_at: Math.round(shown.changed_at * 1000),
+    ...shown,
+    created_at: Math.round(first_at * 1000),
+    updated_at: Math.round(changed_at * 1000),
     ttl: stored[TTL],
     state,
     rev: stored.rev ?? 0,
+  };
+}
+
+// ---- The API view (Telphin's registration, shared/schemas/registrations.ts) ----
+
+export type RegistrationView = z.output<typeof registration>;
+
+/** Live: not ended, and not lapsed by the clock (the registrar's `expired` may come late or never). */
+export const isLive = (b: BindingRecord, nowSeconds: number) => b.ended_by === '' && b.expires_at > nowSeconds;
+/** Removed bindings (API DELETE) are hidden tombstones; past their TTL an item is gone, swept or not. */
+export const isVisible = (b: BindingRecord, nowSeconds: number) => b.ended_by !== 'removed' && b.ttl > nowSeconds;
+
+export function toView(b: BindingRecord, nowSeconds: number): RegistrationView {
+  return {
+    registration_id: b.registration_id,
+    contact_address: b.contact,
+    real_address: b.received,
+    device: b.user_agent,
+    expires: isLive(b, nowSeconds) ? Math.max(1, Math.ceil(b.expires_at - nowSeconds)) : 0,
+    tm_expire: formatTimestamp(b.expires_at * 1000),
+    tm_create: formatTimestamp(b.created_at),
+    tm_update: formatTimestamp(b.updated_at),
   };
 }
