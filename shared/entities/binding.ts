@@ -23,15 +23,16 @@ const ENTITY = 'binding';
 
 export const TTL = tableDefinition.timeToLiveAttribute;
 
-const ending = z.object({
-  kind: z.enum(['unregistered', 'expired', 'dropped', 'removed']),
-  at: z.number(),
-  call_id: z.optional(z.string()),
-  cseq: z.optional(z.number()),
+/** What a report says of the device, and what an ending may say of it (bindingTransitions.ts). */
+const details = {
   contact: z.optional(z.string()),
   received: z.optional(z.string()),
   user_agent: z.optional(z.string()),
-});
+  call_id: z.optional(z.string()),
+  cseq: z.optional(z.number()),
+};
+
+const ending = z.object({ kind: z.enum(['unregistered', 'expired', 'dropped', 'removed']), at: z.number(), ...details });
 
 /**
  * The stored binding item, the one definition of its fields. Items written before the
@@ -44,11 +45,7 @@ export const record = z.object({
   extension_id: z.string(),
   registration_id: z.string(),
   aor: z.string(),
-  contact: z.optional(z.string()),
-  received: z.optional(z.string()),
-  user_agent: z.optional(z.string()),
-  call_id: z.optional(z.string()),
-  cseq: z.optional(z.number()),
+  ...details,
   expires_at: z.optional(z.number()),
   seen_at: z.optional(z.number()),
   endings: z.optional(z.array(ending)),
