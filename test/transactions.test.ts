@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDomain } from '../shared/domain/domains.js';
 import { createExtension } from '../shared/domain/extensions.js';
 import { computeHa1 } from '../shared/domain/secrets.js';
@@ -107,5 +108,31 @@ describe('a read-decide-write that finds the state changed', () => {
     await expect(settled).rejects.toBeInstanceOf(ApiError);
     await expect(settled).rejects.toMatchObject({ status: 'UNAVAILABLE', reason: 'CONTENDED' });
     expect(attempts).toBe(4);
+  });
+});
+
+describe('a transaction that conflicts with concurrent ones', () => {
+  const conflict = () =>
+    new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'TransactionConflict' }],
+    });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is sent again, and answers once it goes through', async () => {
+    const send = vi.spyOn(db(), 'send').mockRejectedValueOnce(conflict()).mockRejectedValueOnce(conflict());
+    const item = itemIn(randomUUID(), 'conflicted');
+    expect(await transactWrite([{ write: putNew(item) }])).toEqual({ ok: true });
+    expect(send).toHaveBeenCalledTimes(3);
+    expect(await exists(item)).toBe(true);
+  });
+
+  it('still conflicting after its attempts: 503 CONTENDED (retry shortly), not a 500', async () => {
+    const send = vi.spyOn(db(), 'send').mockRejectedValue(conflict());
+    const written = transactWrite([{ write: putNew(itemIn(randomUUID(), 'contended')) }]);
+    await expect(written).rejects.toMatchObject({ status: 'UNAVAILABLE', reason: 'CONTENDED' });
+    expect(send).toHaveBeenCalledTimes(9);
   });
 });
