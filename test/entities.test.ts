@@ -152,15 +152,11 @@ describe('a binding item', () => {
 
   it('written before the state machine reads as documented: event_at, ended_by at expires_at, created_at', async () => {
     const { customerId, extensionId, aor } = owner(randomUUID());
+    const device = { contact: 'sip:100@192.0.2.1:5060', received: '', user_agent: 'phone', call_id: 'c1', cseq: 7, expires_at: 1_800_000_300 };
     const legacy = {
       ...Binding.key(customerId, extensionId, 'uloc-1'),
       ...Binding.identity({ customerId, extensionId, aor, retentionDays: 1 }, 'uloc-1'),
-      contact: 'sip:100@192.0.2.1:5060',
-      received: '',
-      user_agent: 'phone',
-      call_id: 'c1',
-      cseq: 7,
-      expires_at: 1_800_000_300,
+      ...device,
       event_at: 1_800_000_000,
       ended_by: 'expired',
       created_at: 1_799_999_000_000,
@@ -170,25 +166,14 @@ describe('a binding item', () => {
     const [binding] = await queryBindings(customerId, extensionId);
     expect(binding).toMatchObject({
       registration_id: 'uloc-1',
-      contact: 'sip:100@192.0.2.1:5060',
-      call_id: 'c1',
-      cseq: 7,
+      ...device,
       ended_by: 'expired',
-      expires_at: 1_800_000_300,
       created_at: 1_799_999_000_000,
       updated_at: 1_800_000_300_000,
       rev: 0,
     });
     expect(binding!.state).toEqual({
-      report: {
-        contact: 'sip:100@192.0.2.1:5060',
-        received: '',
-        user_agent: 'phone',
-        call_id: 'c1',
-        cseq: 7,
-        expires_at: 1_800_000_300,
-        seen_at: 1_800_000_000,
-      },
+      report: { ...device, seen_at: 1_800_000_000 },
       endings: [{ kind: 'expired', at: 1_800_000_300 }],
       first_at: 1_799_999_000,
     });
