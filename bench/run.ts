@@ -130,7 +130,7 @@ async function main() {
       await ensureTable(new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'bench');
       const { createCustomer } = await import('../shared/domain/customers.js');
       const { db } = await import('../shared/table/client.js');
-      const { accessKeyKey } = await import('../shared/table/keys.js');
+      const AccessKey = await import('../shared/entities/accessKey.js');
       const { handler } = (await import('../functions/accesskeys/get.js')) as unknown as {
         handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
       };
@@ -140,7 +140,7 @@ async function main() {
         const result = await handler(ev, {} as Context);
         if (result.statusCode !== 200) throw new Error(`bench request failed: ${result.statusCode}`);
       };
-      const bare = () => db().send(new GetCommand({ TableName: 'bench', Key: accessKeyKey(customer.id, accessKey.id) }));
+      const bare = () => db().send(new GetCommand({ TableName: 'bench', Key: AccessKey.key(customer.id, accessKey.id) }));
       await timeLoop(50, invoke);
       await timeLoop(50, bare);
       const p50 = (v: number[]) => median(v);

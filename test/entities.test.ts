@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import * as AccessKey from '../shared/entities/accessKey.js';
+import * as Binding from '../shared/entities/binding.js';
 import { accessKeyLookupItem, directHashItem, domainNameItem, sipCredentialItem } from '../shared/entities/claims.js';
 import * as Customer from '../shared/entities/customer.js';
 import * as Domain from '../shared/entities/domain.js';
 import * as Extension from '../shared/entities/extension.js';
 import { getAccessKey, findAccessKeyBySecretHash } from '../shared/store/accessKeys.js';
+import { queryBindings } from '../shared/store/bindings.js';
 import { getCustomer } from '../shared/store/customers.js';
 import { getDomain, getDomainNameClaim } from '../shared/store/domains.js';
 import { findExtensionByDirectHash, findSipCredential, getExtension } from '../shared/store/extensions.js';
@@ -142,5 +144,54 @@ describe('the API view of a record', () => {
     expect(Domain.toView(domain)).not.toHaveProperty('extension_count');
     expect(Object.keys(Extension.toView(extension)).sort()).toEqual(documented(Extension.view));
     expect(Extension.toView(extension)).toMatchObject({ username: '100', domain_name: extension.realm });
+  });
+});
+
+describe('a binding item', () => {
+  const owner = (customerId: string) => ({ customerId, extensionId: randomUUID(), aor: '100@example.test', retentionDays: 1 });
+
+  it('written before the state machine reads as documented: event_at, ended_by at expires_at, created_at', async () => {
+    const { customerId, extensionId, aor } = owner(randomUUID());
+    const device = { contact: 'sip:100@192.0.2.1:5060', received: '', user_agent: 'phone', call_id: 'c1', cseq: 7, expires_at: 1_800_000_300 };
+    const legacy = {
+      ...Binding.key(customerId, extensionId, 'uloc-1'),
+      ...Binding.identity({ customerId, extensionId, aor, retentionDays: 1 }, 'uloc-1'),
+      ...device,
+      event_at: 1_800_000_000,
+      ended_by: 'expired',
+      created_at: 1_799_999_000_000,
+      ttl: 1_800_086_700,
+    };
+    await put(legacy);
+    const [binding] = await queryBindings(customerId, extensionId);
+    expect(binding).toMatchObject({
+      registration_id: 'uloc-1',
+      ...device,
+      ended_by: 'expired',
+      created_at: 1_799_999_000_000,
+      updated_at: 1_800_000_300_000,
+      rev: 0,
+    });
+    expect(binding!.state).toEqual({
+      report: { ...device, seen_at: 1_800_000_000 },
+      endings: [{ kind: 'expired', at: 1_800_000_300 }],
+      first_at: 1_799_999_000,
+    });
+  });
+
+  it('that does not match its record is an error naming the attribute, never its value', () => {
+    const item = {
+      ...Binding.identity(owner(randomUUID()), 'uloc-2'),
+      contact: 'sip:secret-contact@192.0.2.1',
+      seen_at: 'yesterday',
+      ttl: 1,
+    };
+    expect(() => Binding.fromItem(item)).toThrow(/stored binding item does not match its record: seen_at/);
+    expect(() => Binding.fromItem(item)).not.toThrow(/secret-contact/);
+  });
+
+  it('is refused when it is another entity’s item', () => {
+    const { extension } = records();
+    expect(() => Binding.fromItem(Extension.toItem(extension))).toThrow('expected a stored binding item, read a extension item');
   });
 });

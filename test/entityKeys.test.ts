@@ -12,9 +12,9 @@ function sourcesUnder(folder: string): string[] {
 }
 
 /**
- * The key builders (shared/table/keys.ts) of the customer, access key, domain, extension
- * and claim entities. Not extensionKey / extensionPartition: the bindings share the
- * extension's partition and name it too.
+ * The key builders (shared/table/keys.ts) of the customer, access key, domain, extension,
+ * binding and claim entities: all of them but the idempotency and health items', which
+ * have no entity module (their stores are their only users).
  */
 const ENTITY_KEY_BUILDERS = [
   'customerKey',
@@ -24,32 +24,44 @@ const ENTITY_KEY_BUILDERS = [
   'domainKey',
   'domainsPrefix',
   'domainNameKey',
+  'extensionPartition',
+  'extensionKey',
   'extensionIndexKeys',
   'customerExtensionsIndex',
   'domainExtensionsIndex',
   'sipCredentialKey',
   'directHashKey',
+  'bindingKey',
+  'BINDING_PREFIX',
+  'bindingIndexKeys',
+  'customerBindingsIndex',
 ];
 
-/** Names a file imports from shared/table/keys.ts (type-only imports left out: they build nothing). */
+/**
+ * Names a file imports from shared/table/keys.ts, statically or with `await import`
+ * (type-only imports left out: they build nothing).
+ */
 function keyBuildersImportedBy(file: string): string[] {
   const source = readFileSync(join(root, file), 'utf8');
-  const imports = source.matchAll(/import\s+(type\s+)?(?:\{([^}]*)\}|\*\s+as\s+\w+)\s+from\s+'[./]*(?:shared\/)?table\/keys\.js'/g);
-  return [...imports].flatMap(([statement, typeOnly, names]) => {
+  const imports = source.matchAll(
+    /(?:import\s+(type\s+)?(?:\{([^}]*)\}|\*\s+as\s+\w+)\s+from\s+|(?:const|let)\s+(?:\{([^}]*)\}|\w+)\s*=\s*await\s+import\()'[./]*(?:shared\/)?table\/keys\.js'/g,
+  );
+  return [...imports].flatMap(([statement, typeOnly, staticNames, dynamicNames]) => {
     if (typeOnly) return [];
+    const names = staticNames ?? dynamicNames;
     if (names === undefined) return [`${statement} (all of them)`];
     return names
       .split(',')
       .map((name) => name.trim())
       .filter((name) => name && !name.startsWith('type '))
-      .map((name) => name.split(/\s+as\s+/)[0]!)
+      .map((name) => name.split(/\s+as\s+|\s*:\s*/)[0]!)
       .filter((name) => ENTITY_KEY_BUILDERS.includes(name));
   });
 }
 
 describe('an entity’s keys', () => {
-  it('are built only by its module in shared/entities, over the one layout in shared/table/keys.ts', () => {
-    const outside = [...sourcesUnder('shared'), ...sourcesUnder('functions')]
+  it('are built only by its module in shared/entities (also in the benchmarks), over the one layout in shared/table/keys.ts', () => {
+    const outside = [...sourcesUnder('shared'), ...sourcesUnder('functions'), ...sourcesUnder('bench')]
       .filter((file) => !file.startsWith('shared/entities/'))
       .map((file) => ({ file, builders: keyBuildersImportedBy(file) }))
       .filter(({ builders }) => builders.length > 0);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDomain } from '../shared/domain/domains.js';
 import { createExtension } from '../shared/domain/extensions.js';
 import { computeHa1 } from '../shared/domain/secrets.js';
@@ -9,11 +10,10 @@ import { ApiError } from '../shared/errors.js';
 import {
   putItem,
   putNew,
-  REREAD,
-  rereadUntilSettled,
   transactWrite,
   type TransactionWrite,
 } from '../shared/store/transactions.js';
+import { AGAIN, immediately, retrying } from '../shared/store/retry.js';
 import { db, tableName } from '../shared/table/client.js';
 
 /** Items of this file only: a partition of its own per test. */
@@ -96,17 +96,43 @@ describe('an extension create that breaks several rules at once', () => {
 
 describe('a read-decide-write that finds the state changed', () => {
   it('decides again on a fresh read, and answers the first settled attempt', async () => {
-    const answers = [REREAD, REREAD, 'deleted'] as const;
+    const answers = [AGAIN, AGAIN, 'deleted'] as const;
     let attempts = 0;
-    expect(await rereadUntilSettled(5, async () => answers[attempts++]!)).toBe('deleted');
+    expect(await retrying(async () => answers[attempts++]!, { attempts: 5, backoff: immediately })).toBe('deleted');
     expect(attempts).toBe(3);
   });
 
   it('still changing after its attempts: 503 CONTENDED (retry shortly), not a stale answer', async () => {
     let attempts = 0;
-    const settled = rereadUntilSettled(4, async () => (attempts++, REREAD));
+    const settled = retrying(async () => (attempts++, AGAIN), { attempts: 4, backoff: immediately });
     await expect(settled).rejects.toBeInstanceOf(ApiError);
     await expect(settled).rejects.toMatchObject({ status: 'UNAVAILABLE', reason: 'CONTENDED' });
     expect(attempts).toBe(4);
+  });
+});
+
+describe('a transaction that conflicts with concurrent ones', () => {
+  const conflict = () =>
+    new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'TransactionConflict' }],
+    });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is sent again, and answers once it goes through', async () => {
+    const send = vi.spyOn(db(), 'send').mockRejectedValueOnce(conflict()).mockRejectedValueOnce(conflict());
+    const item = itemIn(randomUUID(), 'conflicted');
+    expect(await transactWrite([{ write: putNew(item) }])).toEqual({ ok: true });
+    expect(send).toHaveBeenCalledTimes(3);
+    expect(await exists(item)).toBe(true);
+  });
+
+  it('still conflicting after its attempts: 503 CONTENDED (retry shortly), not a 500', async () => {
+    const send = vi.spyOn(db(), 'send').mockRejectedValue(conflict());
+    const written = transactWrite([{ write: putNew(itemIn(randomUUID(), 'contended')) }]);
+    await expect(written).rejects.toMatchObject({ status: 'UNAVAILABLE', reason: 'CONTENDED' });
+    expect(send).toHaveBeenCalledTimes(9);
   });
 });

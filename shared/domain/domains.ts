@@ -4,7 +4,7 @@ import { alreadyExists, failedPrecondition, notFound } from '../errors.js';
 import { newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import * as store from '../store/domains.js';
-import { REREAD, rereadUntilSettled } from '../store/transactions.js';
+import { AGAIN, immediately, retrying } from '../store/retry.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
 import { toView as toDomainView, type DomainRecord } from '../entities/domain.js';
@@ -107,7 +107,7 @@ const DEFAULT_DOMAIN_ATTEMPTS = 4;
  */
 export async function resolveDefaultDomain(customerId: string): Promise<{ id: string; realm: string }> {
   const domainName = defaultDomainName(customerId);
-  return rereadUntilSettled(DEFAULT_DOMAIN_ATTEMPTS, async () => {
+  return retrying(async () => {
     const claim = await store.getDomainNameClaim(domainName);
     if (claim) {
       if (claim.customer_id !== customerId) {
@@ -122,6 +122,6 @@ export async function resolveDefaultDomain(customerId: string): Promise<{ id: st
     const record = newDomainRecord(customerId, { domain_name: domainName, name: 'default', detail: '' });
     if ((await store.insertDomain(record)) === 'ok') return { id: record.id, realm: record.realm };
     // name-taken: a concurrent first use won; its claim is read on the next pass.
-    return REREAD;
-  });
+    return AGAIN;
+  }, { attempts: DEFAULT_DOMAIN_ATTEMPTS, backoff: immediately });
 }

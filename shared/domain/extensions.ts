@@ -3,7 +3,7 @@ import { formatTimestamp, newId, nowTimestamp, UUID_PATTERN } from '../ids.js';
 import { invalidateRegistrarCredentials } from '../registrar/control.js';
 import { readExtensionBindings } from '../store/bindings.js';
 import * as store from '../store/extensions.js';
-import { REREAD, rereadUntilSettled } from '../store/transactions.js';
+import { AGAIN, immediately, retrying } from '../store/retry.js';
 import type { PageRequest } from '../store/queryPage.js';
 import { domainNotFound, requireDomain, resolveDefaultDomain } from './domains.js';
 import { bindingRemovalForExtensionDelete } from './registrations.js';
@@ -59,7 +59,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
 
   let domainAttempts = 0;
   let hashAttempts = 0;
-  return rereadUntilSettled(RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, async () => {
+  return retrying(async () => {
     const domain = useDefault ? await resolveDefaultDomain(customerId) : await requireDomain(customerId, input.domain_id!);
     const ha1 = computeHa1(input.extension, domain.realm, password);
     const now = clock();
@@ -83,7 +83,7 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     }
     if (outcome === 'domain-not-found') {
       // The default domain was deleted since it was read: make it again.
-      if (useDefault && ++domainAttempts < RACE_ATTEMPTS) return REREAD;
+      if (useDefault && ++domainAttempts < RACE_ATTEMPTS) return AGAIN;
       throw domainNotFound();
     }
     if (outcome === 'extension-taken') {
@@ -94,8 +94,8 @@ export async function createExtension(customerId: string, input: ExtensionInput,
     }
     // direct-hash-taken: 48 random bits collided with another extension's; draw again.
     if (++hashAttempts >= DIRECT_HASH_ATTEMPTS) throw contended();
-    return REREAD;
-  });
+    return AGAIN;
+  }, { attempts: RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, backoff: immediately });
 }
 
 /** The stored record or a 404; ids that cannot exist cost no round trip. */
@@ -158,7 +158,7 @@ export async function updateExtension(customerId: string, extensionId: string, c
  * first: the old hash's claim item is keyed by the hash only the extension knows.
  */
 export async function regenerateDirectHash(customerId: string, extensionId: string) {
-  return rereadUntilSettled(RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, async () => {
+  return retrying(async () => {
     const existing = await requireExtension(customerId, extensionId);
     const newHash = newDirectHash();
     const tmUpdate = nowTimestamp();
@@ -166,8 +166,8 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
     if (outcome === 'ok') return toExtensionView({ ...existing, direct_hash: newHash, tm_update: tmUpdate });
     // 'changed': deleted or regenerated concurrently; 'direct-hash-taken': collision.
     // Either way read again (a deleted extension then answers 404).
-    return REREAD;
-  });
+    return AGAIN;
+  }, { attempts: RACE_ATTEMPTS + DIRECT_HASH_ATTEMPTS, backoff: immediately });
 }
 
 /**
@@ -184,15 +184,15 @@ export async function regenerateDirectHash(customerId: string, extensionId: stri
  * bindingRemovalForExtensionDelete).
  */
 export async function deleteExtension(customerId: string, extensionId: string) {
-  return rereadUntilSettled(RACE_ATTEMPTS, async () => {
+  return retrying(async () => {
     const { extension, bindings } = await readExtensionBindings(customerId, extensionId);
     if (!extension) throw extensionNotFound();
     const existing = fromItem(extension);
     const removal = bindingRemovalForExtensionDelete(customerId, extensionId, aorOf(existing), bindings);
     // 'changed': a regenerate or delete raced in; read again (gone = 404).
-    if ((await store.deleteExtensionItems(existing, removal.transactItems)) === 'changed') return REREAD;
+    if ((await store.deleteExtensionItems(existing, removal.transactItems)) === 'changed') return AGAIN;
     await invalidateCachedCredential(existing);
     await removal.afterCommit();
     return toExtensionView(existing, nowTimestamp());
-  });
+  }, { attempts: RACE_ATTEMPTS, backoff: immediately });
 }

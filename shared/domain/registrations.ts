@@ -1,6 +1,6 @@
 import { config } from '../config.js';
 import { notFound } from '../errors.js';
-import { formatTimestamp, UUID_PATTERN } from '../ids.js';
+import { UUID_PATTERN } from '../ids.js';
 import { logger } from '../log.js';
 import { mapLimit } from '../mapLimit.js';
 import { controlConfigured, dropRegistrarBindings } from '../registrar/control.js';
@@ -12,34 +12,17 @@ import { staleOrMalformed } from '../store/pageKey.js';
 import { clampPageSize, decodePageToken, encodePageToken } from '../store/paging.js';
 import type { PageRequest } from '../store/queryPage.js';
 import type * as z from 'zod';
-import type { regInfo, registration } from '../schemas/registrations.js';
+import type { regInfo } from '../schemas/registrations.js';
+import { isLive, isVisible, toView } from '../entities/binding.js';
+
+export type { RegistrationView } from '../entities/binding.js';
 
 /** Ended registrations shown when none is live. */
 export const HISTORY_LIMIT = 10;
 /** Per-extension lookups of one request run this many at a time. */
 const LOOKUP_CONCURRENCY = 8;
 
-export type RegistrationView = z.output<typeof registration>;
-
 export type RegInfo = z.output<typeof regInfo>;
-
-const live = (b: store.BindingRecord, nowSeconds: number) => b.ended_by === '' && b.expires_at > nowSeconds;
-/** Removed bindings (API DELETE) are hidden tombstones; past their TTL an item is gone, swept or not. */
-const visible = (b: store.BindingRecord, nowSeconds: number) => b.ended_by !== 'removed' && b.ttl > nowSeconds;
-
-/** One registration as GET .../registrations shows it (customer webhooks send the same). */
-export function registrationView(b: store.BindingRecord, nowSeconds: number): RegistrationView {
-  return {
-    registration_id: b.registration_id,
-    contact_address: b.contact,
-    real_address: b.received,
-    device: b.user_agent,
-    expires: live(b, nowSeconds) ? Math.max(1, Math.ceil(b.expires_at - nowSeconds)) : 0,
-    tm_expire: formatTimestamp(b.expires_at * 1000),
-    tm_create: formatTimestamp(b.created_at),
-    tm_update: formatTimestamp(b.updated_at),
-  };
-}
 
 /**
  * Telphin's RegInfo: the live bindings (latest expiry first); when there is none, the
@@ -48,17 +31,17 @@ export function registrationView(b: store.BindingRecord, nowSeconds: number): Re
  */
 export function regInfoOf(extensionId: string, bindings: store.BindingRecord[], now = Date.now()): RegInfo {
   const nowSeconds = now / 1000;
-  const shown = bindings.filter((b) => visible(b, nowSeconds));
-  const current = shown.filter((b) => live(b, nowSeconds));
+  const shown = bindings.filter((b) => isVisible(b, nowSeconds));
+  const current = shown.filter((b) => isLive(b, nowSeconds));
   const byExpiry = (a: store.BindingRecord, b: store.BindingRecord) =>
     b.expires_at - a.expires_at || b.updated_at - a.updated_at;
   if (current.length) {
-    return { extension_id: extensionId, registered: true, registrations: current.sort(byExpiry).map((b) => registrationView(b, nowSeconds)) };
+    return { extension_id: extensionId, registered: true, registrations: current.sort(byExpiry).map((b) => toView(b, nowSeconds)) };
   }
   return {
     extension_id: extensionId,
     registered: false,
-    registrations: shown.sort(byExpiry).slice(0, HISTORY_LIMIT).map((b) => registrationView(b, nowSeconds)),
+    registrations: shown.sort(byExpiry).slice(0, HISTORY_LIMIT).map((b) => toView(b, nowSeconds)),
   };
 }
 

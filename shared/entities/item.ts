@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import { safeParse, type $ZodType, type output } from 'zod/v4/core';
 
 /** The attribute every stored item carries to say what it is (written by each entity's toItem). */
 export const ENTITY_ATTRIBUTE = 'entity';
@@ -8,13 +8,13 @@ export const ENTITY_ATTRIBUTE = 'entity';
  * attributes it names and drops the rest (keys, index keys, `entity`). An item of another
  * entity, or one that does not match, is a broken invariant of our own writes: an error
  * naming the entity and the attributes, never their values (items hold passwords and
- * hashes of secrets).
+ * hashes of secrets). Takes classic and zod/mini schemas alike (zod's core parser).
  */
-export function parseItem<S extends z.ZodType>(schema: S, entity: string, item: Record<string, unknown>): z.output<S> {
+export function parseItem<S extends $ZodType>(schema: S, entity: string, item: Record<string, unknown>): output<S> {
   if (item[ENTITY_ATTRIBUTE] !== entity) {
     throw new Error(`expected a stored ${entity} item, read a ${String(item[ENTITY_ATTRIBUTE])} item`);
   }
-  const result = schema.safeParse(item);
+  const result = safeParse(schema, item);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')} (${issue.code})`).join(', ');
   throw new Error(`stored ${entity} item does not match its record: ${problems}`);

@@ -65,6 +65,5 @@ export async function updateAccessKey(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<AccessKey.AccessKeyRecord | undefined> {
-  const item = await updateGivenFields(AccessKey.key(customerId, accessKeyId), changes, tmUpdate);
-  return item ? AccessKey.fromItem(item) : undefined;
+  return updateGivenFields(AccessKey.key(customerId, accessKeyId), changes, tmUpdate, AccessKey.fromItem);
 }

@@ -157,14 +157,8 @@ export function ends(e: Ending, r: Report): boolean {
 export type EndedBy = '' | 'unregistered' | 'expired' | 'removed';
 
 /** What the state means: the binding as it is shown and stored in its derived fields. */
-export interface Resolved {
-  contact: string;
-  received: string;
-  user_agent: string;
-  call_id: string;
-  cseq: number;
-  /** When it lapses, or when it ended. */
-  expires_at: number;
+export interface Resolved extends Omit<Report, 'seen_at'> {
+  /** expires_at: when it lapses, or when it ended. */
   ended_by: EndedBy;
   /** Event time of the last change that shows (tm_update). */
   changed_at: number;

@@ -5,20 +5,20 @@ import { apply, sameResolved, sameState, withoutDetails, type BindingEvent, type
 import {
   fromItem,
   identity,
+  key,
   stateAttributes,
   TTL,
   ttlOf,
   type BindingOwner,
   type BindingRecord,
-} from './bindings.js';
+} from '../entities/binding.js';
 import { updateExpression } from './expressions.js';
 import { AGAIN, retrying } from './retry.js';
 import { db, tableName } from '../table/client.js';
-import { bindingKey } from '../table/keys.js';
 
 /**
  * Writes of registration bindings: one registrar event (or API removal) joined into one
- * binding item. The state machine is bindingTransitions.ts; the item, bindings.ts.
+ * binding item. The state machine is bindingTransitions.ts; the item, shared/entities/binding.ts.
  */
 
 /**
@@ -176,7 +176,7 @@ async function conditionalUpdate(
     const { Attributes } = await db().send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: bindingKey(owner.customerId, owner.extensionId, registrationId),
+        Key: key(owner.customerId, owner.extensionId, registrationId),
         ...update,
         ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...values },
         ConditionExpression: condition,

@@ -3,7 +3,8 @@ import * as Domain from '../entities/domain.js';
 import { updateGivenFields } from './expressions.js';
 import { readItem } from './readItem.js';
 import { queryPage, type Page, type PageRequest } from './queryPage.js';
-import { deleteItem, putNew, REREAD, rereadUntilSettled, transactWrite, updateItem } from './transactions.js';
+import { AGAIN, immediately, retrying } from './retry.js';
+import { deleteItem, putNew, transactWrite, updateItem } from './transactions.js';
 
 /**
  * The domain and the claim on its name, together or not at all.
@@ -38,8 +39,7 @@ export async function updateDomain(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<Domain.DomainRecord | undefined> {
-  const item = await updateGivenFields(Domain.key(customerId, domainId), changes, tmUpdate);
-  return item ? Domain.fromItem(item) : undefined;
+  return updateGivenFields(Domain.key(customerId, domainId), changes, tmUpdate, Domain.fromItem);
 }
 
 /** The domain's extension count moves with each extension create (+1) and delete (-1), while the domain exists. */
@@ -60,7 +60,7 @@ export async function deleteDomain(
   customerId: string,
   domainId: string,
 ): Promise<{ outcome: 'deleted'; record: Domain.DomainRecord } | { outcome: 'not-found' } | { outcome: 'has-extensions' }> {
-  return rereadUntilSettled(5, async () => {
+  return retrying(async () => {
     const existing = await getDomain(customerId, domainId);
     if (!existing) return { outcome: 'not-found' as const };
     if (existing.extension_count > 0) return { outcome: 'has-extensions' as const };
@@ -82,6 +82,6 @@ export async function deleteDomain(
         onConditionFailed: 'changed',
       },
     ]);
-    return result.ok ? { outcome: 'deleted' as const, record: existing } : REREAD;
-  });
+    return result.ok ? { outcome: 'deleted' as const, record: existing } : AGAIN;
+  }, { attempts: 5, backoff: immediately });
 }

@@ -71,14 +71,15 @@ export function setGivenFields(changes: Record<string, string | undefined>, tmUp
 
 /**
  * PUT semantics for one item: sets exactly the given fields (and tm_update) if the item
- * exists, in one UpdateItem; returns the item as it is now, or undefined when there is
- * no such item.
+ * exists, in one UpdateItem; returns the item as it is now, as its entity's record
+ * (`fromItem`), or undefined when there is no such item.
  */
-export async function updateGivenFields(
+export async function updateGivenFields<T>(
   key: Key,
   changes: Record<string, string | undefined>,
   tmUpdate: string,
-): Promise<Record<string, unknown> | undefined> {
+  fromItem: (item: Record<string, unknown>) => T,
+): Promise<T | undefined> {
   try {
     const { Attributes } = await db().send(
       new UpdateCommand({
@@ -89,7 +90,7 @@ export async function updateGivenFields(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes;
+    return Attributes ? fromItem(Attributes) : undefined;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;

@@ -77,8 +77,7 @@ export async function updateExtensionFields(
   changes: { name?: string; detail?: string },
   tmUpdate: string,
 ): Promise<Extension.ExtensionRecord | undefined> {
-  const item = await updateGivenFields(Extension.key(customerId, extensionId), changes, tmUpdate);
-  return item ? Extension.fromItem(item) : undefined;
+  return updateGivenFields(Extension.key(customerId, extensionId), changes, tmUpdate, Extension.fromItem);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../table/client.js';
 import { tableDefinition } from '../table/definition.js';
 import { idempotencyKeyItem } from '../table/keys.js';
+import { readItem } from './readItem.js';
 
 /**
  * The Idempotency-Key items (shared/http/idempotency.ts has the contract). One item per
@@ -71,18 +72,16 @@ export async function claimIdempotencyKey(
 }
 
 /** The live record of a key, or undefined (none, or past its TTL). */
-export async function readIdempotencyKey(customerId: string, keyHash: string, now: number): Promise<IdempotencyRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: idempotencyKeyItem(customerId, keyHash), ConsistentRead: true }),
-  );
-  if (!Item || (Item[TTL] as number) <= now) return undefined;
-  return {
-    state: Item.state as IdempotencyRecord['state'],
-    fingerprint: Item.fingerprint as string,
-    requestId: Item.request_id as string,
-    ...(typeof Item.reply === 'string' ? { reply: Item.reply } : {}),
-  };
+export function readIdempotencyKey(customerId: string, keyHash: string, now: number): Promise<IdempotencyRecord | undefined> {
+  return readItem(idempotencyKeyItem(customerId, keyHash), (item) => ((item[TTL] as number) <= now ? undefined : recordOf(item)));
 }
+
+const recordOf = (item: Record<string, unknown>): IdempotencyRecord => ({
+  state: item.state as IdempotencyRecord['state'],
+  fingerprint: item.fingerprint as string,
+  requestId: item.request_id as string,
+  ...(typeof item.reply === 'string' ? { reply: item.reply } : {}),
+});
 
 /** Stores the first request's reply; only while that request still holds the key. */
 export async function completeIdempotencyKey(customerId: string, keyHash: string, requestId: string, reply: string): Promise<void> {

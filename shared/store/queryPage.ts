@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { tableDefinition, type IndexName } from '../table/definition.js';
-import { db, tableName } from '../table/client.js';
+import { db } from '../table/client.js';
 import { assertListingKey } from './pageKey.js';
+import { keyNamesOf, queryInput, type KeyQuery } from './query.js';
 import { clampPageSize, decodePageToken, encodePageToken, type PageScope } from './paging.js';
 
 export interface PageRequest {
@@ -14,12 +14,9 @@ export interface Page<T> {
   nextPageToken: string;
 }
 
-interface PartitionQuery {
+interface PartitionQuery extends Pick<KeyQuery, 'partitionKey' | 'sortKeyPrefix' | 'indexName'> {
   scope: PageScope;
-  partitionKey: string;
-  /** Sort key prefix within the partition (base table only). */
-  sortKeyPrefix?: string;
-  indexName?: IndexName;
+  /** Default: newest first. */
   newestFirst?: boolean;
 }
 
@@ -35,36 +32,22 @@ export async function queryPage<T>(
   fromItem: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
   const pageSize = clampPageSize(page.pageSize);
-  const index = query.indexName
-    ? tableDefinition.globalIndexes.find((i) => i.indexName === query.indexName)!
-    : undefined;
-  const pkName = index ? index.partitionKey : tableDefinition.partitionKey;
-  const skName = index ? index.sortKey : tableDefinition.sortKey;
-  const keyNames = [tableDefinition.partitionKey, tableDefinition.sortKey, ...(index ? [pkName, skName] : [])];
+  const keyNames = keyNamesOf(query.indexName);
 
   const startKey = await decodePageToken(page.pageToken, query.scope);
   if (startKey) {
     assertListingKey(startKey, {
-      keyNames,
-      partitionName: pkName,
+      keyNames: keyNames.all,
+      partitionName: keyNames.partition,
       partitionKey: query.partitionKey,
-      sortName: skName,
+      sortName: keyNames.sort,
       sortKeyPrefix: query.sortKeyPrefix,
     });
   }
 
   const result = await db().send(
     new QueryCommand({
-      TableName: tableName(),
-      IndexName: query.indexName,
-      KeyConditionExpression: query.sortKeyPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
-      ExpressionAttributeNames: query.sortKeyPrefix ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
-      ExpressionAttributeValues: query.sortKeyPrefix
-        ? { ':pk': query.partitionKey, ':prefix': query.sortKeyPrefix }
-        : { ':pk': query.partitionKey },
-      ScanIndexForward: !(query.newestFirst ?? true),
-      // Base-table lists read their own writes; GSIs cannot (documented in docs/data-model.md).
-      ConsistentRead: !query.indexName,
+      ...queryInput({ ...query, newestFirst: query.newestFirst ?? true }),
       Limit: pageSize + 1,
       ExclusiveStartKey: startKey,
     }),
@@ -73,6 +56,6 @@ export async function queryPage<T>(
   if (items.length <= pageSize) return { items: items.map(fromItem), nextPageToken: '' };
   const pageItems = items.slice(0, pageSize);
   const last = pageItems[pageItems.length - 1]!;
-  const lastKey = Object.fromEntries(keyNames.map((name) => [name, last[name]]));
+  const lastKey = Object.fromEntries(keyNames.all.map((name) => [name, last[name]]));
   return { items: pageItems.map(fromItem), nextPageToken: await encodePageToken(lastKey, query.scope) };
 }

@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { contended } from '../errors.js';
 import { db, tableName } from '../table/client.js';
 import type { Key } from '../table/keys.js';
+import { AGAIN, retrying } from './retry.js';
 
 /** One item of a TransactWriteItems call, as the SDK takes it. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -50,34 +50,32 @@ export const deleteItem = (key: Key, condition: Condition = {}): TransactItem =>
   Delete: { TableName: tableName(), Key: key, ...conditionOf(condition) },
 });
 
-const MAX_CONFLICT_RETRIES = 8;
+/** Attempts of a transaction that keeps conflicting with concurrent ones, the first included. */
+const CONFLICT_ATTEMPTS = 9;
 
 /**
  * Runs a transaction. Cancelled because of failed conditions, it answers the outcomes
- * those writes carry. Conflicts with a concurrent transaction are retried: otherwise
- * two racing creates of one number could both lose, and the rule is that exactly one wins.
+ * those writes carry. Conflicts with a concurrent transaction are retried (retry.ts;
+ * still conflicting after the last attempt: 503 CONTENDED): otherwise two racing creates
+ * of one number could both lose, and the rule is that exactly one wins.
  */
-export async function transactWrite<Outcome>(
-  writes: readonly TransactionWrite<Outcome>[],
-): Promise<TransactionResult<Outcome>> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await db().send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.write) }));
-      return { ok: true };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      const failedWrites = writes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-      if (failedWrites.length) return { ok: false, failed: outcomesOf(failedWrites) };
-      const conflict = reasons.some((r) => r.Code === 'TransactionConflict');
-      if (!conflict) throw error;
-      if (attempt >= MAX_CONFLICT_RETRIES) {
-        // Still contended after retries: tell the client to retry rather than fail with a 500.
-        throw contended();
+export function transactWrite<Outcome>(writes: readonly TransactionWrite<Outcome>[]): Promise<TransactionResult<Outcome>> {
+  return retrying(
+    async (): Promise<TransactionResult<Outcome> | typeof AGAIN> => {
+      try {
+        await db().send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.write) }));
+        return { ok: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const failedWrites = writes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+        if (failedWrites.length) return { ok: false, failed: outcomesOf(failedWrites) };
+        if (reasons.some((r) => r.Code === 'TransactionConflict')) return AGAIN;
+        throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
-    }
-  }
+    },
+    { attempts: CONFLICT_ATTEMPTS },
+  );
 }
 
 function outcomesOf<Outcome>(failedWrites: readonly TransactionWrite<Outcome>[]): ReadonlySet<Outcome> {
@@ -88,21 +86,4 @@ function outcomesOf<Outcome>(failedWrites: readonly TransactionWrite<Outcome>[])
     throw new Error(`transaction: the condition of a ${operation} that should not fail failed`);
   }
   return new Set(failedWrites.map((w) => w.onConditionFailed as Outcome));
-}
-
-/** What an attempt answers when its conditional write found the state changed since its read. */
-export const REREAD = Symbol('reread');
-
-/**
- * Optimistic concurrency around a read-decide-write: each attempt reads, decides and
- * writes conditionally; an attempt whose write found the state changed answers REREAD,
- * and the next attempt decides on a fresh read. Still changing after `attempts`: 503
- * CONTENDED (the client retries shortly), never an answer decided on a stale read.
- */
-export async function rereadUntilSettled<T>(attempts: number, attempt: () => Promise<T | typeof REREAD>): Promise<T> {
-  for (let n = 0; n < attempts; n++) {
-    const answer = await attempt();
-    if (answer !== REREAD) return answer;
-  }
-  throw contended();
 }

@@ -7,8 +7,9 @@
  * The layout stays in this one file rather than spread over the entity modules: in one
  * table, prefixes of different entities must never collide and some entities share a
  * partition (an extension and its bindings), which is only reviewable side by side.
- * Each entity module (shared/entities/*) is the only caller of its own builders here; the
- * bindings store also names the extension's partition, which its items share.
+ * Each entity module (shared/entities/*) is the only caller of its own builders here (the
+ * binding module reaches the extension's partition, which its items share, through the
+ * extension module).
  */
 export interface Key {
   PK: string;

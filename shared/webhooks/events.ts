@@ -7,9 +7,8 @@ import type {
   WebhookEventPayload,
   WebhookEventType,
 } from '../schemas/webhooks.js';
-import { registrationView } from '../domain/registrations.js';
+import { fromItem as bindingFromItem, toView as registrationView, type BindingRecord } from '../entities/binding.js';
 import * as Extension from '../entities/extension.js';
-import { fromItem as bindingFromItem, type BindingRecord } from '../store/bindings.js';
 
 /**
  * Customer events derived from the table's change stream (NEW_AND_OLD_IMAGES), the same
