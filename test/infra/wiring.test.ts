@@ -31,8 +31,8 @@ const route = (
     responses: {},
   });
 const testRoutes = [
-  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention'], 'registrar'),
-  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets'], 'registrar'),
+  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention'], 'registrar-signed'),
+  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets'], 'registrar-bearer'),
   route('forceUnregister', '/v1.0/registrations/{id}', 'write', ['registrarControl', 'pageTokens']),
   route('changePassword', '/v1.0/passwords/{id}', 'write', ['registrarCache']),
   route('plain', '/v1.0/plain', 'none', []),
