@@ -5,6 +5,7 @@ import { routes } from '../shared/routes/index.js';
 import { createMatcher } from '../shared/routes/match.js';
 import { newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
 import { holdIdempotencyKey } from './support/idempotency.js';
+import { updateConfig } from '../shared/config.js';
 
 /**
  * Contract coverage: every route of the table answers a successful call here at least
@@ -15,7 +16,7 @@ import { holdIdempotencyKey } from './support/idempotency.js';
 
 // Registrar routes authenticate with a registrar secret (docs/registrar-protocol.md).
 const REGISTRAR_SECRET = `contract-registrar-secret-${randomUUID()}`;
-process.env.REGISTRAR_SECRETS = `retired-secret-${randomUUID()},${REGISTRAR_SECRET}`;
+updateConfig({ registrarSecrets: [`retired-secret-${randomUUID()}`, REGISTRAR_SECRET] });
 
 const api = useApi();
 const match = createMatcher(routes);

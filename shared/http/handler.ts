@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ZodType } from 'zod';
+import { configureRoute } from '../config.js';
 import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
-import { isRegistrarAuth, type AnyRoute, type AuthKind, type AuthOf, type BodyOf, type ParamsOf, type QueryOf } from '../routes/route.js';
+import { assertNeedsDeclared, isRegistrarAuth, type AnyRoute, type AuthKind, type AuthOf, type BodyOf, type ParamsOf, type QueryOf } from '../routes/route.js';
 import { authenticateRequest, type AuthFor, type RegistrarVerifier } from './auth.js';
 import { assertBodySize, readJsonBody } from './body.js';
 import { idempotency } from './idempotency.js';
@@ -47,6 +48,10 @@ export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>, veri
   if (isRegistrarAuth(route.auth) && !verifyRegistrar) {
     throw new Error(`${route.operationId}: wrap registrar routes with registrarHandler (shared/http/registrarHandler.ts)`);
   }
+  // The configuration, once per cold start: on Lambda a variable the route needs and lacks
+  // stops the init here, with its name in the log (shared/config.ts).
+  assertNeedsDeclared(route);
+  configureRoute(route);
   const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
     // A repeated request (same Idempotency-Key): its first reply, the work not done again.
     if (context.idempotentReplay) return context.idempotentReplay;

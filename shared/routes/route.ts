@@ -97,3 +97,25 @@ export const defineRoute = <
 >(
   route: RouteDef<P, Q, B, A>,
 ): RouteDef<P, Q, B, A> => route;
+
+const shapeOf = (schema: ZodType | undefined): Record<string, unknown> =>
+  (schema as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape ?? {};
+
+/**
+ * Needs a route's shape implies: a route that takes page_token or answers next_page_token
+ * signs page tokens (pageTokens). Without the need its function would have no key on
+ * Lambda; httpHandler refuses such a route at cold start (shared/http/handler.ts).
+ */
+export function impliedNeeds(route: AnyRoute): RouteNeed[] {
+  const pages =
+    'page_token' in shapeOf(route.query) || Object.values(route.responses).some((response) => 'next_page_token' in shapeOf(response.schema));
+  return pages ? ['pageTokens'] : [];
+}
+
+/** Throws when the route's shape implies a need its `needs` lack (names the need). */
+export function assertNeedsDeclared(route: AnyRoute): void {
+  const missing = impliedNeeds(route).filter((need) => !(route.needs ?? []).includes(need));
+  if (missing.length > 0) {
+    throw new Error(`${route.operationId}: pages are signed with the page-token key, but its needs lack ${missing.map((n) => `'${n}'`).join(', ')}`);
+  }
+}
