@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { config, configFromEnvironment, configure, runtimeConfig, type RuntimeConfig } from '../shared/config.js';
+import { config, configFromEnvironment, configure, NEED_VARIABLES, runtimeConfig, type RuntimeConfig } from '../shared/config.js';
 import { httpHandler } from '../shared/http/handler.js';
 import { domainRoutes } from '../shared/routes/domains.js';
 import { extensionRoutes } from '../shared/routes/extensions.js';
@@ -59,6 +61,20 @@ describe('configuration at cold start on Lambda', () => {
 
   it('refuses a number that is not one', () => {
     expect(() => configFromEnvironment({ ...lambdaBase, AUTH_CACHE_SECONDS: 'ten' })).toThrow(/AUTH_CACHE_SECONDS must be a non-negative number/);
+  });
+
+  it("every route's function cold-starts with exactly the variables its table and needs imply", async () => {
+    for (const route of routes) {
+      const env: Record<string, string> = { ...lambdaBase, LOG_LEVEL: 'SILENT' };
+      if (route.table === 'none') delete env.TABLE_NAME;
+      for (const need of route.needs ?? []) {
+        const variable = NEED_VARIABLES[need][0];
+        if (variable) env[variable] = variable === 'REGISTRATION_RETENTION_DAYS' ? '7' : `${variable.toLowerCase()}-value`;
+      }
+      process.env = env;
+      const module = (await import(pathToFileURL(resolve(import.meta.dirname, '..', route.handler)).href)) as { handler: unknown };
+      expect(typeof module.handler, route.operationId).toBe('function');
+    }
   });
 
   it('every route of the table declares what its shape implies', () => {
