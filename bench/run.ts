@@ -29,6 +29,7 @@ import { ensureTable } from '../shared/table/ensure.js';
 import { bundleLikeCdk } from './cdkBundle.js';
 import { measureColdImports, ratiosAgainstFloor } from './coldImport.js';
 import { measured as measuredWith, median } from './measured.js';
+import { updateConfig } from '../shared/config.js';
 
 const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
@@ -158,9 +159,9 @@ async function main() {
             const uncachedTimes: number[] = [];
             for (let block = 0; block < 4; block++) {
               bareTimes.push(...(await timeLoop(REQUESTS / 4, bare)));
-              process.env.AUTH_CACHE_SECONDS = '30';
+              updateConfig({ authCacheSeconds: 30 });
               handlerTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
-              process.env.AUTH_CACHE_SECONDS = '0';
+              updateConfig({ authCacheSeconds: 0 });
               uncachedTimes.push(...(await timeLoop(REQUESTS / 4, invoke)));
             }
             return [

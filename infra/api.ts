@@ -6,7 +6,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { AuthKind, HttpMethod } from '../shared/routes/route.js';
+import { isRegistrarAuth, type AuthKind, type HttpMethod } from '../shared/routes/route.js';
 import type { StageConfig } from './stageConfig.js';
 
 export interface ApiRoute {
@@ -87,7 +87,7 @@ export class RegistryApi extends Construct {
           payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
         }),
       });
-      if (route.auth === 'registrar' && !route.throttle) throw new Error(`Registrar route ${route.operationId} has no throttle of its own`);
+      if (isRegistrarAuth(route.auth) && !route.throttle) throw new Error(`Registrar route ${route.operationId} has no throttle of its own`);
       if (route.throttle) throttledRoutes.push({ route: apiRoute, throttle: route.throttle });
     }
 

@@ -82,7 +82,7 @@ export interface MonitoringProps {
   functions: { name: string; fn: RouteFunction }[];
   /** Functions that check registrar credentials, signed or bearer (needs include registrarSecrets). */
   registrarAuthCheckers: RouteFunction[];
-  /** The `auth: 'registrar'` routes: throttles, 5xx and p99 latency alarmed per route. */
+  /** The registrar routes (`auth: 'registrar-bearer' | 'registrar-signed'`): throttles, 5xx and p99 latency alarmed per route. */
   registrarRoutes: { operationId: string; routeKey: string }[];
   /** The other routes by family (route table tag): p99 latency, 4xx and 429 rates alarmed per family. */
   routeFamilies?: { family: string; routeKeys: string[] }[];

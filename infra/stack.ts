@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fallbackHandler, routes } from '../shared/routes/index.js';
-import type { AnyRoute } from '../shared/routes/route.js';
+import { isRegistrarAuth, type AnyRoute } from '../shared/routes/route.js';
 import { RegistryApi } from './api.js';
 import { TableBackup } from './backup.js';
 import { Monitoring } from './monitoring.js';
@@ -98,7 +98,7 @@ export class SipRegistryStack extends Stack {
     }));
 
     const apiRoutes = routeTable.map((route) => {
-      const registrar = route.auth === 'registrar' ? registrarRouteName(route) : undefined;
+      const registrar = isRegistrarAuth(route.auth) ? registrarRouteName(route) : undefined;
       const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
       wireRoute(fn, route, { stage, table, secrets, webhookQueue: webhooks.queue });
       return {
@@ -123,7 +123,7 @@ export class SipRegistryStack extends Stack {
         .filter((r) => r.needs?.includes('registrarSecrets'))
         .map((r) => this.functions.get(r.operationId) as RouteFunction),
       registrarRoutes: routeTable
-        .filter((r) => r.auth === 'registrar')
+        .filter((r) => isRegistrarAuth(r.auth))
         .map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` })),
       routeFamilies: routeFamilies(routeTable),
     });
@@ -147,7 +147,7 @@ export class SipRegistryStack extends Stack {
 /** The non-registrar routes grouped by their tag ("Access keys" = AccessKeys), for per-family alarms. */
 export function routeFamilies(routeTable: readonly AnyRoute[]): { family: string; routeKeys: string[] }[] {
   const families = new Map<string, string[]>();
-  for (const route of routeTable.filter((r) => r.auth !== 'registrar')) {
+  for (const route of routeTable.filter((r) => !isRegistrarAuth(r.auth))) {
     const family = route.tag.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
     families.set(family, [...(families.get(family) ?? []), `${route.method} ${route.path}`]);
   }

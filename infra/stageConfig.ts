@@ -53,7 +53,7 @@ const stageSchema = z
     /** Stage-wide default for every route (customers share it). */
     throttle,
     /**
-     * The registrar path's expected load. Each `auth: 'registrar'` route gets its own throttle
+     * The registrar path's expected load. Each registrar route (auth 'registrar-bearer' or 'registrar-signed') gets its own throttle
      * (route-level settings replace the stage-wide default for that route), so a customer
      * flooding the API cannot starve Kamailio's credential lookups and webhooks; its function
      * gets reserved concurrency; provisioned tables are sized from it.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { configFromEnvironment, type RuntimeConfig } from '../shared/config.js';
 
 export const projectRoot = resolve(import.meta.dirname, '..');
 /** LOCAL_DATA_DIR: another data folder (relative to the project, or absolute): a second, throwaway local stack. */
@@ -46,7 +47,11 @@ export function saveLocalSettings(settings: LocalSettings) {
   writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** The environment the handlers read (shared/config.ts), as the CDK stack sets it on Lambda. */
+/**
+ * The local stack's variables, as the CDK stack sets them on Lambda (plus the local-only
+ * ones: the endpoint, the keys themselves instead of ARNs); kept in the environment for the
+ * processes npm start runs (Kamailio's config) and turned into the handlers' configuration by localConfig.
+ */
 export function localEnvironment(settings: LocalSettings, dynamodbEndpoint: string): Record<string, string> {
   return {
     STAGE: 'local',
@@ -60,4 +65,9 @@ export function localEnvironment(settings: LocalSettings, dynamodbEndpoint: stri
     // none (records-only deletes); see local/start.ts.
     REGISTRAR_CONTROL_TOKEN: process.env.REGISTRAR_CONTROL_TOKEN ?? settings.registrarControlToken,
   };
+}
+
+/** The configuration the local gateway's handlers run with (shared/config.ts), from localEnvironment. */
+export function localConfig(environment: Record<string, string | undefined>): RuntimeConfig {
+  return configFromEnvironment(environment);
 }

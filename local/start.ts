@@ -13,7 +13,8 @@ import { KAMAILIO_INSTALL_HINT, checkKamailio, registerHowTo, startLocalRegistra
 import { seedLocalCustomer } from './seed.js';
 import { startLocalWebhooks, type LocalWebhooks } from './webhooks.js';
 import { claimStack, releaseStack, writeStack, StackAlreadyRunningError, type StackRecord } from './stack.js';
-import { dataDir, loadLocalSettings, localEnvironment } from './settings.js';
+import { dataDir, loadLocalSettings, localConfig, localEnvironment } from './settings.js';
+import { configure } from '../shared/config.js';
 
 /** An error whose message is the whole story: printed as one line, no stack trace. */
 class StartError extends Error {}
@@ -130,6 +131,8 @@ async function main() {
     // The API reads these at call time: set before it takes any request.
     if (controlUrl) process.env.REGISTRAR_CONTROL_URL = controlUrl;
     else delete process.env.REGISTRAR_CONTROL_URL;
+    // The handlers' configuration, passed explicitly (shared/config.ts).
+    configure(localConfig(process.env));
 
     const { table, accessKey } = await prepareTable(dynamo.endpoint);
     // Customer webhooks: the table's stream, polled, through the same delivery code as on AWS.

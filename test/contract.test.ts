@@ -7,6 +7,7 @@ import { useLocalDeliveryQueue } from '../shared/webhooks/queue.js';
 import { newCustomer, useApi, type ApiResponse, type CallOptions } from './support/api.js';
 import { holdIdempotencyKey } from './support/idempotency.js';
 import { recordDelivery } from './support/webhookDeliveries.js';
+import { updateConfig } from '../shared/config.js';
 
 /**
  * Contract coverage: every route of the table answers a successful call here at least
@@ -17,7 +18,7 @@ import { recordDelivery } from './support/webhookDeliveries.js';
 
 // Registrar routes authenticate with a registrar secret (docs/registrar-protocol.md).
 const REGISTRAR_SECRET = `contract-registrar-secret-${randomUUID()}`;
-process.env.REGISTRAR_SECRETS = `retired-secret-${randomUUID()},${REGISTRAR_SECRET}`;
+updateConfig({ registrarSecrets: [`retired-secret-${randomUUID()}`, REGISTRAR_SECRET] });
 
 const api = useApi();
 const match = createMatcher(routes);

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handler as healthHandler } from '../functions/health/get.js';
+import { configure, runtimeConfig, updateConfig } from '../shared/config.js';
 import { httpHandler } from '../shared/http/handler.js';
 import { logger } from '../shared/log.js';
 import { defineRoute } from '../shared/routes/route.js';
@@ -113,8 +114,11 @@ describe('health', () => {
   });
 
   it('answers 503 in the envelope when the table does not', async () => {
-    vi.stubEnv('DYNAMODB_ENDPOINT', 'http://127.0.0.1:9'); // discard port: connection refused
-    const result = await healthHandler(event({ routeKey: 'GET /v1.0/health', rawPath: '/v1.0/health' }), context);
+    const saved = runtimeConfig();
+    updateConfig({ dynamodbEndpoint: 'http://127.0.0.1:9' }); // discard port: connection refused
+    const result = await healthHandler(event({ routeKey: 'GET /v1.0/health', rawPath: '/v1.0/health' }), context).finally(() =>
+      configure(saved),
+    );
     expect(result.statusCode).toBe(503);
     expect(JSON.parse(result.body!).error).toMatchObject({ status: 'UNAVAILABLE', reason: 'TABLE_UNAVAILABLE' });
   });

@@ -6,6 +6,7 @@ import { assertContract } from './support/contract.js';
 import { invoke } from './support/fuzzInvoke.js';
 import { describeCase, fuzzCases, operationsOf, type FuzzCase } from './support/fuzzRequests.js';
 import { buildFuzzWorld, countWrites, tableDigest, useOwnTable, type FuzzWorld } from './support/fuzzWorld.js';
+import { updateConfig } from '../shared/config.js';
 
 /**
  * Hostile requests for every operation of the OpenAPI document (issue 12 item 8), through
@@ -20,8 +21,7 @@ import { buildFuzzWorld, countWrites, tableDigest, useOwnTable, type FuzzWorld }
 const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() ^ (Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20261201);
 const REGISTRAR_SECRET = 'fuzz-registrar-secret';
-process.env.REGISTRAR_SECRETS = REGISTRAR_SECRET;
-delete process.env.REGISTRAR_CONTROL_URL;
+updateConfig({ registrarSecrets: [REGISTRAR_SECRET], registrarControlUrl: undefined });
 
 
 const document = buildOpenApiDocument(routes);

@@ -6,7 +6,7 @@ import { toEvent } from '../local/gateway.js';
 import { accessKeyRoutes } from '../shared/routes/accessKeys.js';
 import { routes } from '../shared/routes/index.js';
 import { createMatcher } from '../shared/routes/match.js';
-import { defineRoute } from '../shared/routes/route.js';
+import { defineRoute, isRegistrarAuth } from '../shared/routes/route.js';
 
 /** Sends one real HTTP request and maps it as the gateway does. */
 async function mapRequest(
@@ -130,7 +130,7 @@ describe('route matching', () => {
   it('customer routes can read the table (authentication is a read), registrar routes get the secrets', () => {
     for (const route of routes) {
       if (route.auth === 'customer') expect(route.table, route.operationId).not.toBe('none');
-      if (route.auth === 'registrar') expect(route.needs ?? [], route.operationId).toContain('registrarSecrets');
+      if (isRegistrarAuth(route.auth)) expect(route.needs ?? [], route.operationId).toContain('registrarSecrets');
     }
   });
 });

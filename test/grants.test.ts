@@ -7,6 +7,7 @@ import { newCustomer, useApi } from './support/api.js';
 import { type RecordedCall, recordDynamoDb } from './support/dynamoRecorder.js';
 import { recordDelivery } from './support/webhookDeliveries.js';
 import { deliver, newExtension, nowSeconds, PASSWORD, ruid, SECRET_A, useRegistrarSecrets, binding } from './support/registrar.js';
+import { updateConfig } from '../shared/config.js';
 
 /**
  * Grant versus use (issue 13): requests through every route of the table, success and the
@@ -17,7 +18,7 @@ import { deliver, newExtension, nowSeconds, PASSWORD, ruid, SECRET_A, useRegistr
  */
 useRegistrarSecrets(SECRET_A);
 // Every request authenticates against the table, as on a cold Lambda instance.
-process.env.AUTH_CACHE_SECONDS = '0';
+updateConfig({ authCacheSeconds: 0 });
 const api = useApi();
 
 const byRoute = new Map<string, RecordedCall[]>();

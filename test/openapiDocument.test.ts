@@ -224,8 +224,9 @@ describe('OpenAPI document', () => {
           { [securitySchemeNames.bearer]: [] },
         ]);
       }
-      if (route.auth === 'registrar') {
+      if (route.auth === 'registrar-bearer' || route.auth === 'registrar-signed') {
         const signed = isSignedRegistrarRoute(route);
+        expect(signed, route.operationId).toBe(route.auth === 'registrar-signed');
         expect(security, route.operationId).toEqual([
           { [signed ? securitySchemeNames.registrarSignature : securitySchemeNames.registrar]: [] },
         ]);
@@ -262,7 +263,7 @@ describe('OpenAPI document', () => {
         method: 'POST',
         path: '/v1.0/probe/webhook',
         handler: 'none.ts',
-        auth: 'registrar',
+        auth: 'registrar-signed',
         table: 'write',
         summary: 'probe',
         tag: 'Probe',

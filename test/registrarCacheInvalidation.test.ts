@@ -6,6 +6,7 @@ import { CONTROL_TIMEOUT_MS, INVALIDATION_FAILED } from '../shared/registrar/con
 import { routes } from '../shared/routes/index.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 import { newExtension, PASSWORD, SECRET_A, startControlStandIn, useRegistrarSecrets, type Fixture } from './support/registrar.js';
+import { updateConfig } from '../shared/config.js';
 
 /**
  * The registrar's credential cache is kept honest by the API: after a committed change
@@ -20,9 +21,7 @@ const CONTROL_TOKEN = 'cache-control-token-for-tests';
 const NEW_PASSWORD = 'An0therStr0ngPassw0rd';
 
 const useControl = (url: string | undefined, token = CONTROL_TOKEN) => {
-  if (url === undefined) delete process.env.REGISTRAR_CONTROL_URL;
-  else process.env.REGISTRAR_CONTROL_URL = url;
-  process.env.REGISTRAR_CONTROL_TOKEN = token;
+  updateConfig({ registrarControlUrl: url, registrarControlToken: token });
 };
 afterEach(() => useControl(undefined));
 

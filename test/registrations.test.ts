@@ -14,15 +14,14 @@ import {
   type Fixture,
   withoutCountdown,
 } from './support/registrar.js';
+import { updateConfig } from '../shared/config.js';
 
 useRegistrarSecrets(SECRET_A);
 const api = useApi();
 
 const CONTROL_TOKEN = 'control-token-for-tests';
 const useControl = (url: string | undefined) => {
-  if (url === undefined) delete process.env.REGISTRAR_CONTROL_URL;
-  else process.env.REGISTRAR_CONTROL_URL = url;
-  process.env.REGISTRAR_CONTROL_TOKEN = CONTROL_TOKEN;
+  updateConfig({ registrarControlUrl: url, registrarControlToken: CONTROL_TOKEN });
 };
 afterEach(() => useControl(undefined));
 
@@ -259,7 +258,7 @@ describe('DELETE with the registrar control endpoint', () => {
     }
     expect(ids(await getInfo(token, ext))).toEqual([a]);
     // A wrong token is the registrar refusing us: 502 too.
-    process.env.REGISTRAR_CONTROL_TOKEN = 'wrong';
+    updateConfig({ registrarControlToken: 'wrong' });
     control.answer({ status: 200 });
     expectEnvelope(await api.call('DELETE', `/v1.0/extensions/${ext.extensionId}/registrations/${a}`, { token }), 502, 'BAD_GATEWAY');
     expect(control.calls.at(-1)!.authorized).toBe(false);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { clearSecretCacheForTests } from '../shared/secrets/read.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 import { newExtension } from './support/registrar.js';
+import { updateConfig } from '../shared/config.js';
 
 /**
  * On AWS every secret is read at run time through the AWS Parameters and Secrets Lambda
@@ -43,13 +44,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = String((server.address() as AddressInfo).port);
   process.env.AWS_SESSION_TOKEN = SESSION_TOKEN;
-  process.env.REGISTRAR_SECRETS = 'env-secret-ignored-when-an-arn-is-set';
-  process.env.REGISTRAR_SECRETS_ARN = REGISTRAR_ARN;
-  process.env.PAGE_TOKEN_SECRET_ARN = PAGE_TOKEN_ARN;
+  updateConfig({
+    registrarSecrets: ['env-secret-ignored-when-an-arn-is-set'],
+    registrarSecretsArn: REGISTRAR_ARN,
+    pageTokenSecretArn: PAGE_TOKEN_ARN,
+  });
 });
 afterAll(async () => {
-  delete process.env.REGISTRAR_SECRETS_ARN;
-  delete process.env.PAGE_TOKEN_SECRET_ARN;
+  updateConfig({ registrarSecretsArn: undefined, pageTokenSecretArn: undefined });
   delete process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT;
   delete process.env.AWS_SESSION_TOKEN;
   server.closeAllConnections();

@@ -3,6 +3,6 @@ import { httpHandler } from '../../shared/http/handler.js';
 import { customerRoutes } from '../../shared/routes/customers.js';
 import { accessKeyPermissions } from '../../shared/routes/index.js';
 
-export const handler = httpHandler(customerRoutes.me, ({ auth, customerId }) =>
-  getMe(customerId, auth.kind === 'customer' ? auth.accessKeyId : '', accessKeyPermissions),
+export const handler = httpHandler(customerRoutes.me, ({ customerId, accessKeyId }) =>
+  getMe(customerId, accessKeyId, accessKeyPermissions),
 );

@@ -2,8 +2,7 @@ import { applyRegistrarDelivery } from '../../shared/domain/webhook.js';
 import { registrarHandler } from '../../shared/http/registrarHandler.js';
 import { registrarRoutes } from '../../shared/routes/registrar.js';
 
-export const handler = registrarHandler(registrarRoutes.webhook, async ({ body, auth }) => {
-  // The signature check put the signed timestamp here; a signed route always has one.
-  const signedAt = auth.kind === 'registrar' && auth.timestamp !== undefined ? auth.timestamp : Date.now() / 1000;
-  return applyRegistrarDelivery(body, signedAt);
-});
+// Events are ordered and expired by the time the registrar signed them, not when they arrived.
+export const handler = registrarHandler(registrarRoutes.webhook, async ({ body, auth }) =>
+  applyRegistrarDelivery(body, auth.timestamp),
+);

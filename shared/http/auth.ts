@@ -1,12 +1,16 @@
 import { authenticate } from '../domain/accessKeys.js';
 import { unauthenticated } from '../errors.js';
-import type { AnyRoute } from '../routes/route.js';
+import type { AnyRoute, AuthKind } from '../routes/route.js';
 import type { verifyRegistrarRequest } from './registrarAuth.js';
 
+/** What authentication established, one shape per auth kind (shared/routes/route.ts). */
 export type RequestAuth =
   | { kind: 'none' }
   | { kind: 'customer'; customerId: string; accessKeyId: string }
-  | { kind: 'registrar'; timestamp?: number };
+  | { kind: 'registrar-bearer' }
+  /** timestamp: the signed X-Registrar-Timestamp (unix seconds). */
+  | { kind: 'registrar-signed'; timestamp: number };
+export type AuthFor<A extends AuthKind> = Extract<RequestAuth, { kind: A }>;
 
 export interface AuthInput {
   query: Record<string, string | string[]>;
@@ -25,9 +29,10 @@ export async function authenticateRequest(route: AnyRoute, input: AuthInput, ver
   switch (route.auth) {
     case 'none':
       return { kind: 'none' };
-    case 'registrar':
+    case 'registrar-bearer':
+    case 'registrar-signed':
       if (!verifyRegistrar) throw new Error(`${route.operationId}: a registrar route is wrapped by registrarHandler`);
-      return { kind: 'registrar', ...(await verifyRegistrar(route, input)) };
+      return verifyRegistrar(route.auth, input);
     case 'customer': {
       const secret = accessKeyFrom(input);
       if (!secret) {

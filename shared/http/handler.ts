@@ -1,29 +1,35 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ZodType } from 'zod';
+import { configureRoute } from '../config.js';
 import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
 import { tableUnavailable } from '../table/unavailable.js';
-import type { AnyRoute, BodyOf, ParamsOf, QueryOf } from '../routes/route.js';
-import { authenticateRequest, type RegistrarVerifier, type RequestAuth } from './auth.js';
+import { assertNeedsDeclared, isRegistrarAuth, type AnyRoute, type AuthKind, type AuthOf, type BodyOf, type ParamsOf, type QueryOf } from '../routes/route.js';
+import { authenticateRequest, type AuthFor, type RegistrarVerifier } from './auth.js';
 import { assertBodySize, readJsonBody } from './body.js';
 import { idempotency } from './idempotency.js';
 import { parseQuery } from './query.js';
 import { Reply, toResult } from './reply.js';
 import { validate } from './validate.js';
 
-export interface ApiRequest<R extends AnyRoute> {
+interface RequestBase<R extends AnyRoute> {
   params: ParamsOf<R>;
   query: QueryOf<R>;
   body: BodyOf<R>;
-  /** The caller's customer id; '' on routes without customer auth. */
-  customerId: string;
-  auth: RequestAuth;
+  /** What authentication established, narrowed by the route's auth kind. */
+  auth: AuthFor<AuthOf<R>>;
   requestId: string;
   /** Raw body bytes, for signature checks. */
   rawBody: Buffer;
   event: APIGatewayProxyEventV2;
 }
+
+/** On customer routes, the caller (always present); other routes have no caller fields at all. */
+type CallerOf<A extends AuthKind> = [A] extends ['customer'] ? { customerId: string; accessKeyId: string } : unknown;
+
+/** What a route's function receives: typed by the route's schemas and its auth kind. */
+export type ApiRequest<R extends AnyRoute> = RequestBase<R> & CallerOf<AuthOf<R>>;
 
 export type ApiContext = Context & {
   apiRequest?: ApiRequest<AnyRoute>;
@@ -40,9 +46,13 @@ type HandlerFn<R extends AnyRoute> = (request: ApiRequest<R>) => Promise<unknown
  */
 export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>, verifyRegistrar?: RegistrarVerifier) {
   // Fails at cold start, not at the first request: registrar routes bring their own check.
-  if (route.auth === 'registrar' && !verifyRegistrar) {
+  if (isRegistrarAuth(route.auth) && !verifyRegistrar) {
     throw new Error(`${route.operationId}: wrap registrar routes with registrarHandler (shared/http/registrarHandler.ts)`);
   }
+  // The configuration, once per cold start: on Lambda a variable the route needs and lacks
+  // stops the init here, with its name in the log (shared/config.ts).
+  assertNeedsDeclared(route);
+  configureRoute(route);
   const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
     // A repeated request (same Idempotency-Key): its first reply, the work not done again.
     if (context.idempotentReplay) return context.idempotentReplay;
@@ -132,7 +142,7 @@ function prepareRequest(route: AnyRoute, verifyRegistrar: RegistrarVerifier | un
         params: validate('params', route.params as ZodType | undefined, event.pathParameters ?? {}),
         query: validate('query', route.query as ZodType | undefined, query),
         body: validate('body', route.body as ZodType | undefined, json),
-        customerId: auth.kind === 'customer' ? auth.customerId : '',
+        ...(auth.kind === 'customer' ? { customerId: auth.customerId, accessKeyId: auth.accessKeyId } : {}),
         auth,
         requestId,
         rawBody,

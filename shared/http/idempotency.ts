@@ -52,6 +52,9 @@ export function idempotency(route: AnyRoute): Middleware[] {
     {
       before: async (request) => {
         const api = request.context.apiRequest!;
+        // Only customer routes take the key (takesIdempotencyKey): the caller is always known here.
+        if (api.auth.kind !== 'customer') throw new Error(`${route.operationId}: Idempotency-Key on a route without customer auth`);
+        const { customerId } = api.auth;
         const key = headerOf(request.event, IDEMPOTENCY_HEADER);
         if (key === undefined) return;
         if (!IDEMPOTENCY_KEY_FORMAT.test(key)) {
@@ -60,13 +63,13 @@ export function idempotency(route: AnyRoute): Middleware[] {
             'Idempotency-Key must be 16 to 255 printable ASCII characters without spaces; use a random UUID.',
           );
         }
-        const secrets = idempotencySecrets(api.customerId, key);
+        const secrets = idempotencySecrets(customerId, key);
         const fingerprint = requestFingerprint(secrets, route.method, request.event.rawPath, api.rawBody);
         const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
         for (let pause = 50; ; pause = Math.min(pause * 2, 400)) {
           const now = Math.floor(Date.now() / 1000);
           const outcome = await claimIdempotencyKey({
-            customerId: api.customerId,
+            customerId,
             keyHash: secrets.keyHash,
             fingerprint,
             requestId: api.requestId,
@@ -75,7 +78,7 @@ export function idempotency(route: AnyRoute): Middleware[] {
             leaseSeconds: IDEMPOTENCY_LEASE_SECONDS,
           });
           if (outcome.claimed) {
-            held.set(request, { customerId: api.customerId, secrets, requestId: api.requestId });
+            held.set(request, { customerId, secrets, requestId: api.requestId });
             return;
           }
           const record = outcome.record;

@@ -2,8 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../errors.js';
 import { logger } from '../log.js';
 import { registrarSecrets, registrarSecretsRefreshable } from '../registrar/secrets.js';
-import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
-import type { AuthInput } from './auth.js';
+import type { RegistrarAuthKind } from '../routes/route.js';
+import type { AuthFor, AuthInput } from './auth.js';
 
 /**
  * The one message logged for every refused registrar request, bearer or signed (with `mode`
@@ -14,17 +14,14 @@ export const REGISTRAR_AUTH_REJECTED = 'registrar auth rejected';
 /** Largest accepted distance between X-Registrar-Timestamp and the API's clock, in seconds. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export interface RegistrarAuth {
-  /** The signed X-Registrar-Timestamp (unix seconds), on signed routes. */
-  timestamp?: number;
-}
+export type RegistrarAuth = AuthFor<RegistrarAuthKind>;
 
 /**
- * Signature or bearer, as registrarAuthMode (shared/routes/route.ts) says for the route.
+ * Signature or bearer, as the route's auth kind says (shared/routes/route.ts).
  * Any configured secret is accepted (rotation). Customer access keys never are.
  */
-export async function verifyRegistrarRequest(route: AnyRoute, input: AuthInput): Promise<RegistrarAuth> {
-  return registrarAuthMode(route) === 'signature' ? verifySignature(input) : verifyBearer(input);
+export async function verifyRegistrarRequest(kind: RegistrarAuthKind, input: AuthInput): Promise<RegistrarAuth> {
+  return kind === 'registrar-signed' ? verifySignature(input) : verifyBearer(input);
 }
 
 const rejected = () =>
@@ -37,7 +34,7 @@ function sameSecret(given: string, secret: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-async function verifyBearer({ headers }: AuthInput): Promise<RegistrarAuth> {
+async function verifyBearer({ headers }: AuthInput): Promise<AuthFor<'registrar-bearer'>> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
   if (!match) {
     logger.warn(REGISTRAR_AUTH_REJECTED, { mode: 'bearer', reason: headers.authorization ? 'malformed' : 'missing' });
@@ -45,8 +42,8 @@ async function verifyBearer({ headers }: AuthInput): Promise<RegistrarAuth> {
   }
   const given = match[1]!;
   const check = (secrets: string[]) => secrets.reduce((ok, secret) => sameSecret(given, secret) || ok, false);
-  if (check(await registrarSecrets())) return {};
-  if (registrarSecretsRefreshable() && check(await registrarSecrets({ refresh: true }))) return {};
+  if (check(await registrarSecrets())) return { kind: 'registrar-bearer' };
+  if (registrarSecretsRefreshable() && check(await registrarSecrets({ refresh: true }))) return { kind: 'registrar-bearer' };
   logger.warn(REGISTRAR_AUTH_REJECTED, { mode: 'bearer', reason: 'unknown_secret' });
   throw rejected();
 }
@@ -70,7 +67,7 @@ function reject(reason: string): never {
   throw rejected();
 }
 
-async function verifySignature({ headers, rawBody }: AuthInput): Promise<RegistrarAuth> {
+async function verifySignature({ headers, rawBody }: AuthInput): Promise<AuthFor<'registrar-signed'>> {
   const timestamp = headers['x-registrar-timestamp'];
   const signature = headers['x-registrar-signature'];
   if (!timestamp) reject('missing_timestamp');
@@ -82,9 +79,9 @@ async function verifySignature({ headers, rawBody }: AuthInput): Promise<Registr
   const given = Buffer.from(signature, 'base64url');
   const secrets = await registrarSecrets();
   if (secrets.length === 0 && !registrarSecretsRefreshable()) reject('no_secret_configured');
-  if (signatureMatches(secrets, timestamp, rawBody, given)) return { timestamp: seconds };
+  if (signatureMatches(secrets, timestamp, rawBody, given)) return { kind: 'registrar-signed', timestamp: seconds };
   if (registrarSecretsRefreshable() && signatureMatches(await registrarSecrets({ refresh: true }), timestamp, rawBody, given)) {
-    return { timestamp: seconds };
+    return { kind: 'registrar-signed', timestamp: seconds };
   }
   reject('bad_signature');
 }

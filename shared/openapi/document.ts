@@ -3,7 +3,7 @@ import type { ZodObject, ZodType } from 'zod';
 import * as z from 'zod';
 import { httpStatusOf, type ErrorStatus } from '../errors.js';
 import { IDEMPOTENCY_KEY_FORMAT, takesIdempotencyKey } from '../http/idempotencyKey.js';
-import { registrarAuthMode, type AnyRoute } from '../routes/route.js';
+import { isRegistrarAuth, type AnyRoute } from '../routes/route.js';
 import { errorEnvelope } from '../schemas/common.js';
 import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
 import { readableAsClassic } from './zodMini.js';
@@ -151,7 +151,7 @@ export function documentedErrorStatuses(route: AnyRoute): number[] {
   const statuses = new Set<number>([413, 500, 503]);
   if (route.query || route.body) statuses.add(400);
   if (route.auth !== 'none') statuses.add(401);
-  if (route.params || route.path.includes('{') || route.auth === 'registrar') statuses.add(404);
+  if (route.params || route.path.includes('{') || isRegistrarAuth(route.auth)) statuses.add(404);
   if (route.body) statuses.add(415);
   if (route.needs?.includes('registrarControl')) statuses.add(502);
   // Idempotency-Key (shared/http/idempotency.ts): 400 malformed key, 409 the first request
@@ -162,8 +162,7 @@ export function documentedErrorStatuses(route: AnyRoute): number[] {
 }
 
 /** Registrar routes signed with X-Registrar-Timestamp / X-Registrar-Signature. */
-export const isSignedRegistrarRoute = (route: AnyRoute) =>
-  route.auth === 'registrar' && registrarAuthMode(route) === 'signature';
+export const isSignedRegistrarRoute = (route: AnyRoute) => route.auth === 'registrar-signed';
 
 const registrarSignatureHeaders = z.object({
   'X-Registrar-Timestamp': z
@@ -203,10 +202,10 @@ function securityOf(route: AnyRoute): RouteConfig['security'] {
         { [securitySchemeNames.accesskey]: [] },
         { [securitySchemeNames.bearer]: [] },
       ];
-    case 'registrar':
-      return isSignedRegistrarRoute(route)
-        ? [{ [securitySchemeNames.registrarSignature]: [] }]
-        : [{ [securitySchemeNames.registrar]: [] }];
+    case 'registrar-bearer':
+      return [{ [securitySchemeNames.registrar]: [] }];
+    case 'registrar-signed':
+      return [{ [securitySchemeNames.registrarSignature]: [] }];
   }
 }
 

@@ -11,7 +11,7 @@ export const registrarRoutes = {
     method: 'GET',
     path: '/v1.0/registrar/credentials',
     handler: 'functions/registrar/credentials.ts',
-    auth: 'registrar',
+    auth: 'registrar-bearer',
     table: 'read',
     access: [uses.registrar.credentials],
     needs: ['registrarSecrets'],
@@ -25,7 +25,7 @@ export const registrarRoutes = {
     method: 'POST',
     path: '/v1.0/registrar/webhook',
     handler: 'functions/registrar/webhook.ts',
-    auth: 'registrar',
+    auth: 'registrar-signed',
     table: 'write',
     // The credential lookup: an event without the owner's ids is resolved by its AOR.
     access: [uses.registrar.credentials, uses.extensions.withBindings, uses.registrations.write],

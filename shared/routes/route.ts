@@ -2,8 +2,18 @@ import type { ZodType, output } from 'zod';
 import type { TableUse } from './access.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-/** customer: an access key of a customer; registrar: the stage's registrar secret. */
-export type AuthKind = 'none' | 'customer' | 'registrar';
+/**
+ * Who may call the route and how (docs/registrar-protocol.md for the registrar kinds):
+ * - customer: an access key of a customer (?token=, ?accesskey= or Bearer);
+ * - registrar-bearer: the stage's registrar secret as a Bearer token (reads);
+ * - registrar-signed: HMAC of timestamp + "." + raw body with the registrar secret (writes);
+ * - none: anyone.
+ * The middleware, the OpenAPI document and CDK all read this one field.
+ */
+export type AuthKind = 'none' | 'customer' | 'registrar-bearer' | 'registrar-signed';
+export type RegistrarAuthKind = Extract<AuthKind, `registrar-${string}`>;
+export const isRegistrarAuth = (auth: AuthKind): auth is RegistrarAuthKind =>
+  auth === 'registrar-bearer' || auth === 'registrar-signed';
 /** What the route's function may do to the table; CDK turns it into the IAM grant. */
 export type TableAccess = 'none' | 'read' | 'write';
 /**
@@ -38,6 +48,7 @@ export interface RouteDef<
   P extends ZodType | undefined = ZodType | undefined,
   Q extends ZodType | undefined = ZodType | undefined,
   B extends ZodType | undefined = ZodType | undefined,
+  A extends AuthKind = AuthKind,
 > {
   /** Unique, camelCase; names the Lambda function and the OpenAPI operation. */
   operationId: string;
@@ -46,7 +57,7 @@ export interface RouteDef<
   path: string;
   /** Handler module, relative to the project root; it exports `handler`. */
   handler: string;
-  auth: AuthKind;
+  auth: A;
   table: TableAccess;
   /**
    * Exactly what the function does to the table (shared/routes/access.ts): CDK grants these
@@ -74,23 +85,39 @@ export interface RouteDef<
 export type AnyRoute = RouteDef<ZodType | undefined, ZodType | undefined, ZodType | undefined>;
 
 type Infer<T> = T extends ZodType ? output<T> : Record<string, never>;
-export type ParamsOf<R> = R extends RouteDef<infer P, ZodType | undefined, ZodType | undefined> ? Infer<P> : never;
-export type QueryOf<R> = R extends RouteDef<ZodType | undefined, infer Q, ZodType | undefined> ? Infer<Q> : never;
-export type BodyOf<R> = R extends RouteDef<ZodType | undefined, ZodType | undefined, infer B> ? Infer<B> : never;
+export type ParamsOf<R> = R extends RouteDef<infer P, ZodType | undefined, ZodType | undefined, AuthKind> ? Infer<P> : never;
+export type QueryOf<R> = R extends RouteDef<ZodType | undefined, infer Q, ZodType | undefined, AuthKind> ? Infer<Q> : never;
+export type BodyOf<R> = R extends RouteDef<ZodType | undefined, ZodType | undefined, infer B, AuthKind> ? Infer<B> : never;
+/** The route's auth kind as a literal type (what the handler's request is narrowed by). */
+export type AuthOf<R> = R extends { auth: infer A extends AuthKind } ? A : never;
 
 export const defineRoute = <
   P extends ZodType | undefined = undefined,
   Q extends ZodType | undefined = undefined,
   B extends ZodType | undefined = undefined,
+  A extends AuthKind = AuthKind,
 >(
-  route: RouteDef<P, Q, B>,
-): RouteDef<P, Q, B> => route;
+  route: RouteDef<P, Q, B, A>,
+): RouteDef<P, Q, B, A> => route;
+
+const shapeOf = (schema: ZodType | undefined): Record<string, unknown> =>
+  (schema as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape ?? {};
 
 /**
- * How a registrar route authenticates (docs/registrar-protocol.md): routes that write
- * (the webhook) are signed over timestamp + "." + raw body; the others (the credential
- * lookup) carry the secret as a Bearer token. The middleware and the OpenAPI document
- * both ask this one rule.
+ * Needs a route's shape implies: a route that takes page_token or answers next_page_token
+ * signs page tokens (pageTokens). Without the need its function would have no key on
+ * Lambda; httpHandler refuses such a route at cold start (shared/http/handler.ts).
  */
-export const registrarAuthMode = (route: AnyRoute): 'signature' | 'bearer' =>
-  route.method === 'POST' || route.method === 'PUT' ? 'signature' : 'bearer';
+export function impliedNeeds(route: AnyRoute): RouteNeed[] {
+  const pages =
+    'page_token' in shapeOf(route.query) || Object.values(route.responses).some((response) => 'next_page_token' in shapeOf(response.schema));
+  return pages ? ['pageTokens'] : [];
+}
+
+/** Throws when the route's shape implies a need its `needs` lack (names the need). */
+export function assertNeedsDeclared(route: AnyRoute): void {
+  const missing = impliedNeeds(route).filter((need) => !(route.needs ?? []).includes(need));
+  if (missing.length > 0) {
+    throw new Error(`${route.operationId}: pages are signed with the page-token key, but its needs lack ${missing.map((n) => `'${n}'`).join(', ')}`);
+  }
+}

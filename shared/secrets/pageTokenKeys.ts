@@ -5,7 +5,8 @@ import { readSecret } from './read.js';
  * The keys that sign page tokens: new tokens are signed with `current`; a token signed with
  * `previous` is still accepted, so rotating the secret (Secrets Manager moves AWSCURRENT to
  * AWSPREVIOUS) breaks no token in flight and needs no deploy. Locally: PAGE_TOKEN_SECRET
- * (and PAGE_TOKEN_PREVIOUS_SECRET to try a rotation); on AWS: PAGE_TOKEN_SECRET_ARN.
+ * (and PAGE_TOKEN_PREVIOUS_SECRET to try a rotation); on AWS: PAGE_TOKEN_SECRET_ARN
+ * (shared/config.ts: the route must declare needs: ['pageTokens']).
  */
 export interface PageTokenKeys {
   current: string;
@@ -13,8 +14,9 @@ export interface PageTokenKeys {
 }
 
 export async function pageTokenKeys(options: { refresh?: boolean } = {}): Promise<PageTokenKeys> {
-  const arn = config.pageTokenSecretArn;
-  if (!arn) return { current: config.pageTokenSecret, previous: config.pageTokenPreviousSecret };
+  const source = config.pageTokenSource;
+  if (!('arn' in source)) return source;
+  const { arn } = source;
   const [current, previous] = await Promise.all([
     readSecret(arn, { refresh: options.refresh }),
     readSecret(arn, { stage: 'AWSPREVIOUS', refresh: options.refresh }),
@@ -25,4 +27,4 @@ export async function pageTokenKeys(options: { refresh?: boolean } = {}): Promis
 }
 
 /** True when asking again could give other keys (after a rotation). */
-export const pageTokenKeysRefreshable = () => Boolean(config.pageTokenSecretArn);
+export const pageTokenKeysRefreshable = () => 'arn' in config.pageTokenSource;

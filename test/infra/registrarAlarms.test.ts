@@ -8,6 +8,7 @@ import {
   registrarRouteMetricNames,
 } from '../../infra/monitoring.js';
 import { routes } from '../../shared/routes/index.js';
+import { isRegistrarAuth } from '../../shared/routes/route.js';
 import { resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
 
 /**
@@ -22,7 +23,7 @@ beforeAll(() => {
   prod = synthStage('prod');
 }, SYNTH_TIMEOUT);
 
-const registrarRoutes = routes.filter((r) => r.auth === 'registrar').map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` }));
+const registrarRoutes = routes.filter((r) => isRegistrarAuth(r.auth)).map((r) => ({ operationId: r.operationId, routeKey: `${r.method} ${r.path}` }));
 
 /** An access log line as API Gateway writes it: the stage's format with its variables filled in. */
 function accessLine(format: string, values: { routeKey: string; status: number; latency: number }): string {

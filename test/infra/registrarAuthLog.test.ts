@@ -3,7 +3,7 @@ import { registrarAuthRejectedPattern } from '../../infra/monitoring.js';
 import { REGISTRAR_AUTH_REJECTED, verifyRegistrarRequest } from '../../shared/http/registrarAuth.js';
 import { logger } from '../../shared/log.js';
 import { registrarRoutes } from '../../shared/routes/registrar.js';
-import { registrarAuthMode, type AnyRoute } from '../../shared/routes/route.js';
+import type { AnyRoute } from '../../shared/routes/route.js';
 
 /**
  * CloudWatch Logs semantics of the one pattern form the stack uses, a JSON equality on a
@@ -54,11 +54,12 @@ describe('registrar auth rejection metric filter', () => {
     ['signature', 'webhook', { 'x-registrar-timestamp': '1', 'x-registrar-signature': 'x'.repeat(43) }, 'stale_timestamp'],
   ] as const)('counts a refused %s request to %s', async (mode, name, headers, reason) => {
     const route = registrarRoutes[name] as AnyRoute;
-    expect(registrarAuthMode(route)).toBe(mode);
+    const kind = mode === 'bearer' ? 'registrar-bearer' : 'registrar-signed';
+    expect(route.auth).toBe(kind);
     let refused: unknown;
     const lines = await loggedLines(async () => {
       try {
-        await verifyRegistrarRequest(route, { query: {}, headers: { ...headers }, rawBody: Buffer.from('{}') });
+        await verifyRegistrarRequest(kind, { query: {}, headers: { ...headers }, rawBody: Buffer.from('{}') });
       } catch (error) {
         refused = error;
       }

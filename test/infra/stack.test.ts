@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registrarAuthRejectedMetric, registrarAuthRejectedPattern } from '../../infra/monitoring.js';
 import { routes } from '../../shared/routes/index.js';
+import { isRegistrarAuth } from '../../shared/routes/route.js';
 import { tableDefinition } from '../../shared/table/definition.js';
 import { actionsOf, functionOf, grantsOf, type Statement } from './inspect.js';
 import { cdkJson, type CfnResource, resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
@@ -96,7 +97,8 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       expect(properties.Architectures, id).toEqual(['arm64']);
       expect(properties.MemorySize, id).toBe(256);
       // Registrar functions end inside Kamailio's 3 s HTTP timeout (timeouts.test.ts).
-      const registrar = routes.find((r) => r.operationId === id)?.auth === 'registrar';
+      const auth = routes.find((r) => r.operationId === id)?.auth;
+      const registrar = auth !== undefined && isRegistrarAuth(auth);
       expect(properties.Timeout, id).toBe(registrar ? 2 : 10);
       expect(properties.TracingConfig, id).toBeUndefined();
       expect(properties.Handler, id).toBe('index.handler');
@@ -289,7 +291,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
     });
     const [[stageId, stage]] = resourcesOf(json, 'AWS::ApiGatewayV2::Stage') as [[string, CfnResource]];
-    const registrarKeys = routes.filter((r) => r.auth === 'registrar').map((r) => `${r.method} ${r.path}`);
+    const registrarKeys = routes.filter((r) => isRegistrarAuth(r.auth)).map((r) => `${r.method} ${r.path}`);
     expect(registrarKeys.sort()).toEqual(['GET /v1.0/registrar/credentials', 'POST /v1.0/registrar/webhook']);
     // Exactly the registrar routes, each with its own bucket; customers keep the stage default.
     expect(stage.Properties.RouteSettings).toEqual(

@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRAR_LAMBDA_TIMEOUT_SECONDS } from '../../infra/registrarTimeouts.js';
 import { projectRoot } from '../../infra/routeFunction.js';
 import { routes } from '../../shared/routes/index.js';
+import { isRegistrarAuth } from '../../shared/routes/route.js';
 import { dynamodbCallBudgetMs, dynamodbCallLimits, dynamodbClientOptions } from '../../shared/table/client.js';
 import { functionOf } from './inspect.js';
 import { SYNTH_TIMEOUT, synthStage } from './synthStage.js';
@@ -25,7 +26,7 @@ function kamailioHttpTimeoutSeconds(): number {
   return Number(defined[1]);
 }
 
-const registrarIds = routes.filter((r) => r.auth === 'registrar').map((r) => r.operationId);
+const registrarIds = routes.filter((r) => isRegistrarAuth(r.auth)).map((r) => r.operationId);
 const stages: Record<string, ReturnType<typeof synthStage>> = {};
 beforeAll(() => {
   stages.dev = synthStage('dev');

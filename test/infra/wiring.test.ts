@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SipRegistryStack } from '../../infra/stack.js';
+import { configFromEnvironment, NEED_VARIABLES } from '../../shared/config.js';
 import { stageConfig } from '../../infra/stageConfig.js';
 import { uses } from '../../shared/routes/access.js';
 import { defineRoute, type AnyRoute, type RouteNeed } from '../../shared/routes/route.js';
@@ -31,8 +32,8 @@ const route = (
     responses: {},
   });
 const testRoutes = [
-  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention'], 'registrar'),
-  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets'], 'registrar'),
+  route('webhook', '/v1.0/registrar/webhook', 'write', ['registrarSecrets', 'sipDomain', 'retention'], 'registrar-signed'),
+  route('credentials', '/v1.0/registrar/credentials', 'read', ['registrarSecrets'], 'registrar-bearer'),
   route('forceUnregister', '/v1.0/registrations/{id}', 'write', ['registrarControl', 'pageTokens']),
   route('changePassword', '/v1.0/passwords/{id}', 'write', ['registrarCache']),
   route('plain', '/v1.0/plain', 'none', []),
@@ -82,6 +83,34 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT);
 
 describe('wiring from route needs', () => {
+  it('gives each function exactly the variables its table and needs imply, enough for its cold start (shared/config.ts)', () => {
+    for (const [name, synthed] of [['full', full], ['bare', bare]] as const) {
+      const controlWired = name === 'full';
+      for (const r of testRoutes) {
+        const needs = r.needs ?? [];
+        const expected = new Set(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
+        if (r.table !== 'none') expected.add('TABLE_NAME');
+        for (const need of needs) {
+          // The first variable of a need is its AWS form (an ARN rather than the key itself).
+          if (NEED_VARIABLES[need].length > 0) expected.add(NEED_VARIABLES[need][0]!);
+          if (controlWired && (need === 'registrarControl' || need === 'registrarCache')) {
+            expected.add('REGISTRAR_CONTROL_URL');
+            expected.add('REGISTRAR_CONTROL_TOKEN_ARN');
+          }
+        }
+        const environment = functionOf(synthed.stack, synthed.json, r.operationId).environment;
+        // The Parameters and Secrets extension's own settings (secret readers) are the extension's, not the handler's.
+        const extension = /^(PARAMETERS_SECRETS_EXTENSION|SECRETS_MANAGER|SSM_PARAMETER_STORE)_/;
+        const variables = Object.keys(environment).filter((k) => !extension.test(k));
+        expect(variables.sort(), `${name} ${r.operationId}`).toEqual([...expected].sort());
+        // What Lambda adds itself; CDK tokens stand for the ARNs and names.
+        const lambda = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+        const scope = { label: r.operationId, table: r.table !== 'none', needs };
+        expect(() => configFromEnvironment({ ...lambda, AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'eu-west-1' }, scope), r.operationId).not.toThrow();
+      }
+    }
+  });
+
   it('lets only registrarSecrets routes read the registrar secret (an existing ARN here)', () => {
     for (const r of testRoutes) {
       const fn = functionOf(full.stack, full.json, r.operationId);

@@ -68,7 +68,7 @@ export async function invoke(request: RawRequest): Promise<RawReply> {
   return { status: result.statusCode ?? 200, headers, text, body, route };
 }
 
-function lambdaContext(requestId: string): Context {
+export function lambdaContext(requestId: string): Context {
   const deadline = Date.now() + 29_000;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -5,6 +5,7 @@ import { createCustomer } from '../../shared/domain/customers.js';
 import { db, tableName } from '../../shared/table/client.js';
 import { ensureTable } from '../../shared/table/ensure.js';
 import { invoke } from './fuzzInvoke.js';
+import { updateConfig } from '../../shared/config.js';
 
 /** The real things a hostile request can name: the caller's own, and another customer's. */
 export interface FuzzCustomer {
@@ -38,7 +39,7 @@ export async function useOwnTable(): Promise<() => Promise<void>> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ensureTable(client, name);
-  process.env.TABLE_NAME = name;
+  updateConfig({ tableName: name });
   return async () => {
     await client.send(new DeleteTableCommand({ TableName: name }));
     client.destroy();

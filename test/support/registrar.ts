@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import type { useApi } from './api.js';
+import { updateConfig } from '../../shared/config.js';
 
 type Api = ReturnType<typeof useApi>;
 
@@ -12,7 +13,7 @@ export const PASSWORD = 'Str0ngEnoughPassw0rd';
 
 /** Handlers read the configuration at call time: set before any call. */
 export function useRegistrarSecrets(...secrets: string[]) {
-  process.env.REGISTRAR_SECRETS = secrets.join(',');
+  updateConfig({ registrarSecrets: secrets });
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -10,6 +10,7 @@ import { newCustomer, useApi } from './api.js';
 import { startRecordingProxy, type RecordingProxy } from './recordingProxy.js';
 import { contactOf, sipDevices, type Device } from './sipDevices.js';
 import { waitFor } from './waitFor.js';
+import { updateConfig } from '../../shared/config.js';
 
 export { contactOf, type Device };
 
@@ -61,9 +62,11 @@ export function useRegistrarStand(sipp: string) {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'registrar-e2e-'));
     const controlPort = await freePortFor('tcp');
-    process.env.REGISTRAR_SECRETS = `unused-old-secret,${registrarSecret}`;
-    process.env.REGISTRAR_CONTROL_URL = `http://127.0.0.1:${controlPort}/control`;
-    process.env.REGISTRAR_CONTROL_TOKEN = controlToken;
+    updateConfig({
+      registrarSecrets: ['unused-old-secret', registrarSecret],
+      registrarControlUrl: `http://127.0.0.1:${controlPort}/control`,
+      registrarControlToken: controlToken,
+    });
     stand.proxy = await startRecordingProxy(() => api.base);
     stand.kamailio = await startKamailio({
       apiUrl: stand.proxy.url,
