@@ -227,7 +227,15 @@ describe('the contract is documented', () => {
       for (const status of ['400', '409', '422']) expect(operation.responses[status], `${route.operationId} ${status}`).toBeDefined();
     }
     expect(routes.filter(takesIdempotencyKey).map((r) => r.operationId).sort()).toEqual(
-      ['createAccessKey', 'createDomain', 'createExtension', 'regenerateExtensionDirectHash'].sort(),
+      [
+        'createAccessKey',
+        'createDomain',
+        'createExtension',
+        'regenerateExtensionDirectHash',
+        'createWebhook',
+        'regenerateWebhookSecret',
+        'redeliverWebhookDelivery',
+      ].sort(),
     );
   });
 });

@@ -1,3 +1,4 @@
+import { updateConfig } from '../shared/config.js';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdOf, getDelivery, putDelivery } from '../shared/webhooks/deliveries.js';
@@ -24,7 +25,7 @@ describe('delivery on an AWS stage', () => {
     port = (listener.address() as AddressInfo).port;
   });
   afterAll(async () => {
-    process.env.STAGE = 'test';
+    updateConfig({ stage: 'test' });
     await new Promise((resolve) => listener.close(resolve));
   });
 
@@ -54,11 +55,11 @@ describe('delivery on an AWS stage', () => {
 
   it('refuses a name that now resolves to loopback without connecting, and does not retry', async () => {
     const job = await pendingDelivery(`https://localhost:${port}/hooks`);
-    process.env.STAGE = 'prod';
+    updateConfig({ stage: 'prod' });
     try {
       expect(await attemptDelivery(job)).toEqual({ done: true });
     } finally {
-      process.env.STAGE = 'test';
+      updateConfig({ stage: 'test' });
     }
     expect(connections).toBe(0);
     expect(await getDelivery(job.customerId, job.webhookId, job.deliveryId)).toMatchObject({

@@ -104,14 +104,14 @@ const shapeOf = (schema: ZodType | undefined): Record<string, unknown> =>
   (schema as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape ?? {};
 
 /**
- * Needs a route's shape implies: a route that takes page_token or answers next_page_token
- * signs page tokens (pageTokens). Without the need its function would have no key on
- * Lambda; httpHandler refuses such a route at cold start (shared/http/handler.ts).
+ * Needs a route's shape implies: a route that takes page_token verifies (and issues) page
+ * tokens (pageTokens). Without the need its function would have no key on Lambda;
+ * httpHandler refuses such a route at cold start (shared/http/handler.ts). A list that is
+ * always one page (GET /v1.0/webhooks: at most 10) answers next_page_token "" and takes
+ * no page_token, so it needs no key.
  */
 export function impliedNeeds(route: AnyRoute): RouteNeed[] {
-  const pages =
-    'page_token' in shapeOf(route.query) || Object.values(route.responses).some((response) => 'next_page_token' in shapeOf(response.schema));
-  return pages ? ['pageTokens'] : [];
+  return 'page_token' in shapeOf(route.query) ? ['pageTokens'] : [];
 }
 
 /** Throws when the route's shape implies a need its `needs` lack (names the need). */
