@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** The attribute every stored item carries to say what it is (written by each entity's toItem). */
 export const ENTITY_ATTRIBUTE = 'entity';
@@ -10,11 +10,11 @@ export const ENTITY_ATTRIBUTE = 'entity';
  * naming the entity and the attributes, never their values (items hold passwords and
  * hashes of secrets).
  */
-export function parseItem<S extends z.ZodType>(schema: S, entity: string, item: Record<string, unknown>): z.output<S> {
+export function parseItem<S extends z.ZodMiniType>(schema: S, entity: string, item: Record<string, unknown>): z.output<S> {
   if (item[ENTITY_ATTRIBUTE] !== entity) {
     throw new Error(`expected a stored ${entity} item, read a ${String(item[ENTITY_ATTRIBUTE])} item`);
   }
-  const result = schema.safeParse(item);
+  const result = z.safeParse(schema, item);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')} (${issue.code})`).join(', ');
   throw new Error(`stored ${entity} item does not match its record: ${problems}`);
