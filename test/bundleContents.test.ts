@@ -60,3 +60,10 @@ describe('zod in route bundles', () => {
     }
   });
 });
+
+describe('the logger in route bundles', () => {
+  // shared/log.ts writes the JSON lines itself: Powertools' logger was about 20 KB of every bundle.
+  it("no function bundles Powertools' logger", () => {
+    expect(functions.filter((f) => bundled(f.handler, 'node_modules/@aws-lambda-powertools/')).map((f) => f.name)).toEqual([]);
+  });
+});
