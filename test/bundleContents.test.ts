@@ -38,3 +38,30 @@ describe('the registrar check, and no Secrets Manager client', () => {
     expect(withReader.length).toBeGreaterThan(0);
   });
 });
+
+describe('zod in route bundles', () => {
+  // Classic zod is about 450 KB and half the SDK floor's import time; zod/mini is about 15 KB.
+  // Only the OpenAPI document's builder (zod-to-openapi) needs classic zod.
+  it('classic zod is bundled only where the OpenAPI document is built', () => {
+    const withClassic = functions.filter((f) => bundled(f.handler, 'node_modules/zod/v4/classic/'));
+    expect(withClassic.map((f) => f.name)).toEqual(['GET /v1.0/openapi.json']);
+  });
+
+  it("zod's English messages are bundled in every function that validates, and no other language", () => {
+    const languages = (handler: string) =>
+      inputs
+        .get(join(root, handler))!
+        .filter((input) => input.includes('node_modules/zod/v4/locales/') && !input.endsWith('/index.js'))
+        .map((input) => input.slice(input.lastIndexOf('/') + 1));
+    for (const f of functions.filter((f) => bundled(f.handler, 'shared/http/validate.ts'))) {
+      expect(languages(f.handler), f.name).toEqual(['en.js']);
+    }
+  });
+});
+
+describe('the logger in route bundles', () => {
+  // shared/log.ts writes the JSON lines itself: Powertools' logger was about 20 KB of every bundle.
+  it("no function bundles Powertools' logger", () => {
+    expect(functions.filter((f) => bundled(f.handler, 'node_modules/@aws-lambda-powertools/')).map((f) => f.name)).toEqual([]);
+  });
+});

@@ -151,7 +151,7 @@ describe('log bytes per request', () => {
     }
     const real = JSON.parse(chunks.join('')) as Record<string, unknown>;
     const sample = JSON.parse(sampleLogLines.functionAccessLog) as Record<string, unknown>;
-    // On Lambda, Powertools adds the X-Ray trace id (from _X_AMZN_TRACE_ID); locally there is none.
+    // On Lambda, shared/log.ts adds the X-Ray trace id (from _X_AMZN_TRACE_ID); locally there is none.
     expect(Object.keys(sample).sort()).toEqual([...Object.keys(real), 'xray_trace_id'].sort());
     const { xray_trace_id: traceId, ...rest } = sample;
     expect(JSON.stringify(rest).length).toBeGreaterThanOrEqual(JSON.stringify(real).length - 5);

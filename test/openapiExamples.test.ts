@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { buildOpenApiDocument } from '../shared/openapi/document.js';
 import { operationExamples } from '../shared/openapi/examples.js';
 import { routes } from '../shared/routes/index.js';
@@ -14,10 +14,10 @@ describe('examples (from the seeds)', () => {
 
   it('validate against the schemas of their route and appear in the document', () => {
     const problems: string[] = [];
-    const check = (id: string, what: string, schema: z.ZodType | undefined, value: unknown) => {
+    const check = (id: string, what: string, schema: z.core.$ZodType | undefined, value: unknown) => {
       if (value === undefined) return;
       if (!schema) return problems.push(`${id}: ${what} example but the route has no ${what} schema`);
-      const result = schema.safeParse(value);
+      const result = z.safeParse(schema, value);
       if (!result.success) return problems.push(`${id}: ${what}: ${result.error.message}`);
       const extra = droppedFields(value, result.data, '');
       if (extra.length) problems.push(`${id}: ${what}: fields the schema does not have: ${extra.join(', ')}`);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { formatTimestamp } from '../ids.js';
 import { timestamp } from '../schemas/common.js';
 import { accessKeyKey, accessKeysPrefix } from '../table/keys.js';
@@ -20,7 +20,7 @@ export const record = z.object({
   /** SHA-256 of the secret (shared/domain/secrets.ts, hashSecret). */
   secret_hash: z.string(),
   /** The secret's first characters (shared/domain/secrets.ts, tokenPrefixOf); keys made before it was kept lack it. */
-  token_prefix: z.string().default(''),
+  token_prefix: z._default(z.string(), ''),
   /** Epoch ms, 0 = never expires. */
   expire_at: z.number(),
   tm_create: timestamp,
@@ -51,14 +51,16 @@ export const view = z.object({
   detail: record.shape.detail,
   token_prefix: z
     .string()
-    .describe(
-      'the first characters of the secret (at most 6, and at most a quarter of it), to tell keys apart; "" for keys made before it was kept',
+    .check(
+      z.describe(
+        'the first characters of the secret (at most 6, and at most a quarter of it), to tell keys apart; "" for keys made before it was kept',
+      ),
     ),
   tm_expire: timestamp,
   tm_create: timestamp,
   tm_update: timestamp,
   tm_delete: timestamp,
-}).meta({ id: 'AccessKey' });
+}).check(z.meta({ id: 'AccessKey' }));
 export type AccessKeyView = z.output<typeof view>;
 
 /** Parsing drops what the view does not name: the hash of the secret can never reach a reply. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import * as keys from '../table/keys.js';
 import type { AccessKeyRecord } from './accessKey.js';
 import type { DomainRecord } from './domain.js';
@@ -96,7 +96,7 @@ export const domainNameClaim = z.object({
   customer_id: z.string(),
   domain_id: z.string(),
   /** Absent on claims written before it was kept. */
-  realm: z.string().optional(),
+  realm: z.optional(z.string()),
 });
 export type DomainNameClaim = z.output<typeof domainNameClaim>;
 

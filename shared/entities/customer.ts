@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { timestamp } from '../schemas/common.js';
 import { customerKey } from '../table/keys.js';
 import * as AccessKey from './accessKey.js';
@@ -16,7 +16,7 @@ export const record = z.object({
   name: z.string(),
   tm_create: timestamp,
   /** "" until changed (no route changes a customer yet); customers are stored without it. */
-  tm_update: timestamp.default(''),
+  tm_update: z._default(timestamp, ''),
 });
 export type CustomerRecord = z.output<typeof record>;
 
@@ -28,7 +28,7 @@ export const fromItem = (item: Record<string, unknown>): CustomerRecord => parse
 
 /** GET /v1.0/me: whom the access key belongs to and what it may do. */
 export const meView = z.object({
-  id: z.string().describe("the caller's customer id"),
+  id: z.string().check(z.describe("the caller's customer id")),
   name: record.shape.name,
   tm_create: timestamp,
   tm_update: timestamp,
@@ -40,13 +40,15 @@ export const meView = z.object({
       token_prefix: z.string(),
       tm_expire: timestamp,
     })
-    .describe('the access key this request was made with'),
+    .check(z.describe('the access key this request was made with')),
   permissions: z
     .array(z.string())
-    .describe(
-      'what the key may do, as "<area>:read" / "<area>:write"; every key of a customer may read and change everything of that customer, nothing of another',
+    .check(
+      z.describe(
+        'what the key may do, as "<area>:read" / "<area>:write"; every key of a customer may read and change everything of that customer, nothing of another',
+      ),
     ),
-}).meta({ id: 'Me' });
+}).check(z.meta({ id: 'Me' }));
 export type MeView = z.output<typeof meView>;
 
 /** The caller's customer and the key the request was made with (its view, trimmed to what /me shows). */

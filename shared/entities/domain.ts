@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { timestamp } from '../schemas/common.js';
 import { domainKey, domainsPrefix } from '../table/keys.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
@@ -16,7 +16,7 @@ export const record = z.object({
   /** DNS label, unique platform-wide (claimed by the DOMAINNAME# item). */
   domain_name: z.string(),
   /** `${domain_name}.${SIP_DOMAIN_SUFFIX}`, fixed when the domain is created. */
-  realm: z.string().describe('the SIP realm (and domain) devices of this domain register to'),
+  realm: z.string().check(z.describe('the SIP realm (and domain) devices of this domain register to')),
   name: z.string(),
   detail: z.string(),
   /** Extensions in the domain; changed in the same transaction as extension create/delete. */
@@ -38,7 +38,9 @@ export const toItem = (domain: DomainRecord) => ({ ...key(domain.customer_id, do
 export const fromItem = (item: Record<string, unknown>): DomainRecord => parseItem(record, ENTITY, item);
 
 /** The API's domain: the record without its extension count, plus tm_delete. */
-export const view = record.omit({ extension_count: true }).extend({ tm_delete: timestamp }).meta({ id: 'Domain' });
+export const view = z
+  .extend(z.omit(record, { extension_count: true }), { tm_delete: timestamp })
+  .check(z.meta({ id: 'Domain' }));
 export type DomainView = z.output<typeof view>;
 
 export const toView = (domain: DomainRecord, tmDelete = ''): DomainView => view.parse({ ...domain, tm_delete: tmDelete });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { timestamp } from '../schemas/common.js';
 import { customerExtensionsIndex, domainExtensionsIndex, extensionIndexKeys, extensionKey } from '../table/keys.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
@@ -17,10 +17,10 @@ export const record = z.object({
   name: z.string(),
   detail: z.string(),
   domain_id: z.string(),
-  extension: z.string().describe('the SIP username'),
+  extension: z.string().check(z.describe('the SIP username')),
   /** Returned by the API, as VoIPbin does; never logged. */
-  password: z.string().describe('the SIP digest password'),
-  direct_hash: z.string().describe('12 hex characters; reach the extension at sip:direct.<hash>@<SIP domain>'),
+  password: z.string().check(z.describe('the SIP digest password')),
+  direct_hash: z.string().check(z.describe('12 hex characters; reach the extension at sip:direct.<hash>@<SIP domain>')),
   /** The domain's realm, copied at create: the credential item's key needs it. */
   realm: z.string(),
   tm_create: timestamp,
@@ -62,14 +62,14 @@ export const view = z.object({
   detail: field.detail,
   domain_id: field.domain_id,
   extension: field.extension,
-  username: z.string().describe('the SIP user name devices authenticate with; always equal to extension'),
-  domain_name: z.string().describe("the SIP domain (realm) devices register to: the domain's realm"),
+  username: z.string().check(z.describe('the SIP user name devices authenticate with; always equal to extension')),
+  domain_name: z.string().check(z.describe("the SIP domain (realm) devices register to: the domain's realm")),
   password: field.password,
   direct_hash: field.direct_hash,
   tm_create: field.tm_create,
   tm_update: field.tm_update,
   tm_delete: timestamp,
-}).meta({ id: 'Extension' });
+}).check(z.meta({ id: 'Extension' }));
 export type ExtensionView = z.output<typeof view>;
 
 export const toView = (extension: ExtensionRecord, tmDelete = ''): ExtensionView =>

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { ZodObject, ZodType } from 'zod';
 import * as z from 'zod';
+import * as zm from 'zod/mini';
 import { httpStatusOf, type ErrorStatus } from '../errors.js';
 import { IDEMPOTENCY_KEY_FORMAT, takesIdempotencyKey } from '../http/idempotencyKey.js';
 import { isRegistrarAuth, type AnyRoute } from '../routes/route.js';
@@ -212,9 +213,9 @@ function securityOf(route: AnyRoute): RouteConfig['security'] {
 /** Every ErrorStatus, from the one table that maps them to HTTP statuses. */
 export const ERROR_STATUSES = Object.keys(httpStatusOf) as [ErrorStatus, ...ErrorStatus[]];
 
-const errorSchema = errorEnvelope
-  .extend({ error: errorEnvelope.shape.error.extend({ status: z.enum(ERROR_STATUSES) }) })
-  .meta({ id: 'Error', description: 'The one error envelope of the API.' });
+const errorSchema = zm
+  .extend(errorEnvelope, { error: zm.extend(errorEnvelope.shape.error, { status: zm.enum(ERROR_STATUSES) }) })
+  .check(zm.meta({ id: 'Error', description: 'The one error envelope of the API.' }));
 
 const EXAMPLE_REQUEST_ID = '3f1c2a9e-2b7d-4c55-9d0e-8f6a1b2c3d4e';
 const errorExampleBody = ([status, reason, message]: ErrorExample) => ({
@@ -225,7 +226,7 @@ const errorExampleBody = ([status, reason, message]: ErrorExample) => ({
  * A JSON body is required only when an absent one (read as {}) would not do: PUT {} and
  * a body-less POST /v1.0/accesskeys are valid requests.
  */
-export const bodyIsRequired = (route: AnyRoute) => route.body !== undefined && !route.body.safeParse({}).success;
+export const bodyIsRequired = (route: AnyRoute) => route.body !== undefined && !z.safeParse(route.body, {}).success;
 
 function successResponses(route: AnyRoute, example: OperationExample | undefined): Record<string, ResponseConfig> {
   const out: Record<string, ResponseConfig> = {};
@@ -374,7 +375,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): OpenApiDocume
   registerWebhookEvents(registry, routes);
 
   // The envelope is referenced from raw response components, so it is passed in by itself.
-  const document = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: errorSchema }]).generateDocument({
+  const document = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: readableAsClassic(errorSchema) as unknown as ZodType }]).generateDocument({
     openapi: '3.1.0',
     info: { title: API_TITLE, version: API_VERSION, description: DESCRIPTION },
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),

@@ -25,6 +25,8 @@ export function readableAsClassic<T>(schema: T, seen = new Set<unknown>()): T {
     if (!('format' in s)) Object.defineProperty(s, 'format', { get: format });
   }
   // Nested schemas: object shapes, array elements, union options, wrapped and piped types.
+  // z.lazy keeps its schema behind a getter, not in its definition.
+  if (s._zod.def.type === 'lazy') readableAsClassic((s._zod as { innerType?: unknown }).innerType, seen);
   for (const value of Object.values(s._zod.def)) {
     if (Array.isArray(value)) value.forEach((v) => readableAsClassic(v, seen));
     else if (value && typeof value === 'object') {

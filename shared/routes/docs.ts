@@ -1,13 +1,5 @@
-import * as z from 'zod';
+import { openApiDocumentSchema } from '../schemas/openapi.js';
 import { defineRoute } from './route.js';
-
-/** The OpenAPI document's own shape, loosely: the validator in test/openapiDocument.test.ts checks the rest. */
-export const openApiDocumentSchema = z.looseObject({
-  openapi: z.string().describe('"3.1.0"'),
-  info: z.looseObject({ title: z.string(), version: z.string() }),
-  paths: z.record(z.string(), z.unknown()),
-  components: z.record(z.string(), z.unknown()).optional(),
-});
 
 export const docsRoutes = {
   openapi: defineRoute({

@@ -1,4 +1,4 @@
-import type { ZodType, output } from 'zod';
+import type { $ZodType as ZodType, output } from 'zod/v4/core';
 import type { TableUse } from './access.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';

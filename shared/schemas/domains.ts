@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { strictBody } from './body.js';
 import { detailText, nameText } from './common.js';
 
@@ -14,29 +14,31 @@ export const DEFAULT_DOMAIN_NAME_PATTERN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]
 
 export const domainName = z
   .string()
-  .regex(
-    DOMAIN_NAME_PATTERN,
-    'domain_name must be a DNS label: 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen',
-  )
-  .refine(
-    (value) => !DEFAULT_DOMAIN_NAME_PATTERN.test(value),
-    'domain_name in the form of a customer id is reserved for default domains; choose another',
-  )
-  .describe('DNS label, unique across all customers; the realm is `<domain_name>.<SIP domain suffix>`');
+  .check(
+    z.regex(
+      DOMAIN_NAME_PATTERN,
+      'domain_name must be a DNS label: 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen',
+    ),
+    z.refine(
+      (value) => !DEFAULT_DOMAIN_NAME_PATTERN.test(value),
+      'domain_name in the form of a customer id is reserved for default domains; choose another',
+    ),
+    z.describe('DNS label, unique across all customers; the realm is `<domain_name>.<SIP domain suffix>`'),
+  );
 
 export const domainCreate = strictBody({
   domain_name: domainName,
-  name: nameText.optional(),
-  detail: detailText.optional(),
-}).meta({ id: 'DomainCreate' });
+  name: z.optional(nameText),
+  detail: z.optional(detailText),
+}).check(z.meta({ id: 'DomainCreate' }));
 
 export const domainUpdate = strictBody(
   {
-    name: nameText.optional().describe('omitted = unchanged'),
-    detail: detailText.optional().describe('omitted = unchanged'),
+    name: z.optional(nameText).check(z.describe('omitted = unchanged')),
+    detail: z.optional(detailText).check(z.describe('omitted = unchanged')),
   },
   ['id', 'customer_id', 'domain_name', 'realm'],
-).meta({ id: 'DomainUpdate' });
+).check(z.meta({ id: 'DomainUpdate' }));
 
 /** The API's domain is the view of the stored record (shared/entities/domain.ts). */
 export { view as domain } from '../entities/domain.js';

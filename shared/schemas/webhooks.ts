@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { view as extensionView } from '../entities/extension.js';
 import { strictBody } from './body.js';
 import { detailText, entityId, nameText, pageQuery, timestamp } from './common.js';
@@ -20,38 +20,43 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const MAX_WEBHOOKS_PER_CUSTOMER = 10;
 
 const eventType = z.enum(WEBHOOK_EVENT_TYPES);
+const d = z.describe;
 
 const url = z
   .string()
-  .min(1)
-  .max(2048)
-  .describe('where events are POSTed: https (on AWS stages a public address); locally http://127.0.0.1... too');
+  .check(
+    z.minLength(1),
+    z.maxLength(2048),
+    d('where events are POSTed: https (on AWS stages a public address); locally http://127.0.0.1... too'),
+  );
 
 const eventTypes = z
   .array(eventType)
-  .min(1)
-  .max(WEBHOOK_EVENT_TYPES.length)
-  .refine((types) => new Set(types).size === types.length, 'event_types must not repeat a type')
-  .describe('the events to receive, a subset of the event types');
+  .check(
+    z.minLength(1),
+    z.maxLength(WEBHOOK_EVENT_TYPES.length),
+    z.refine((types) => new Set(types).size === types.length, 'event_types must not repeat a type'),
+    d('the events to receive, a subset of the event types'),
+  );
 
 export const webhookCreate = strictBody({
   url,
   event_types: eventTypes,
-  name: nameText.optional(),
-  detail: detailText.optional(),
-  enabled: z.boolean().optional().describe('default true'),
-}).meta({ id: 'WebhookCreate' });
+  name: z.optional(nameText),
+  detail: z.optional(detailText),
+  enabled: z.optional(z.boolean()).check(d('default true')),
+}).check(z.meta({ id: 'WebhookCreate' }));
 
 export const webhookUpdate = strictBody(
   {
-    url: url.optional().describe('omitted = unchanged'),
-    event_types: eventTypes.optional().describe('omitted = unchanged'),
-    name: nameText.optional().describe('omitted = unchanged'),
-    detail: detailText.optional().describe('omitted = unchanged'),
-    enabled: z.boolean().optional().describe('omitted = unchanged; true again after a 410 re-enables delivery'),
+    url: z.optional(url).check(d('omitted = unchanged')),
+    event_types: z.optional(eventTypes).check(d('omitted = unchanged')),
+    name: z.optional(nameText).check(d('omitted = unchanged')),
+    detail: z.optional(detailText).check(d('omitted = unchanged')),
+    enabled: z.optional(z.boolean()).check(d('omitted = unchanged; true again after a 410 re-enables delivery')),
   },
   ['id', 'customer_id', 'secret', 'disabled_reason'],
-).meta({ id: 'WebhookUpdate' });
+).check(z.meta({ id: 'WebhookUpdate' }));
 
 export const webhook = z
   .object({
@@ -62,54 +67,54 @@ export const webhook = z
     name: z.string(),
     detail: z.string(),
     enabled: z.boolean(),
-    disabled_reason: z.string().describe('"" while enabled; "endpoint_gone" after the receiver answered 410; "disabled" when you turned it off'),
+    disabled_reason: z
+      .string()
+      .check(d('"" while enabled; "endpoint_gone" after the receiver answered 410; "disabled" when you turned it off')),
     tm_create: timestamp,
     tm_update: timestamp,
   })
-  .meta({ id: 'Webhook' });
+  .check(z.meta({ id: 'Webhook' }));
 
-export const webhookWithSecret = webhook
-  .extend({
-    secret: z
-      .string()
-      .describe('whsec_ + base64 of the 24-byte signing key (Standard Webhooks); returned only here, store it now'),
+export const webhookWithSecret = z
+  .extend(webhook, {
+    secret: z.string().check(d('whsec_ + base64 of the 24-byte signing key (Standard Webhooks); returned only here, store it now')),
   })
-  .meta({ id: 'WebhookWithSecret' });
+  .check(z.meta({ id: 'WebhookWithSecret' }));
 
 export const webhookDeliveryParams = z.object({ id: entityId, delivery_id: entityId });
 
 export const webhookDelivery = z
   .object({
-    id: z.string().describe('the webhook-id header of every attempt of this delivery'),
+    id: z.string().check(d('the webhook-id header of every attempt of this delivery')),
     webhook_id: z.string(),
     event_id: z.string(),
     event_type: eventType,
     status: z
       .enum(['pending', 'retrying', 'succeeded', 'failed'])
-      .describe('failed: retries ran out, the receiver answered 410, or its address was refused'),
-    attempts: z.number().int(),
-    last_response_code: z.number().int().describe('HTTP status of the last attempt; 0 before any or when none came (timeout, refused)'),
-    last_error: z.string().describe('why the last attempt failed without a status: timeout, connection, address_refused; "" otherwise'),
-    next_retry: timestamp.describe('when the next attempt is due; "" when none is'),
+      .check(d('failed: retries ran out, the receiver answered 410, or its address was refused')),
+    attempts: z.int(),
+    last_response_code: z.int().check(d('HTTP status of the last attempt; 0 before any or when none came (timeout, refused)')),
+    last_error: z.string().check(d('why the last attempt failed without a status: timeout, connection, address_refused; "" otherwise')),
+    next_retry: timestamp.check(d('when the next attempt is due; "" when none is')),
     tm_create: timestamp,
     tm_update: timestamp,
   })
-  .meta({ id: 'WebhookDelivery' });
+  .check(z.meta({ id: 'WebhookDelivery' }));
 
 export const webhookDeliveryList = z.object({
-  result: z.array(webhookDelivery).describe('newest first; kept 30 days'),
-  next_page_token: z.string().describe('"" on the last page; otherwise pass it as page_token'),
+  result: z.array(webhookDelivery).check(d('newest first; kept 30 days')),
+  next_page_token: z.string().check(d('"" on the last page; otherwise pass it as page_token')),
 });
 export const webhookDeliveryQuery = pageQuery;
 
 // ---- The events themselves: what a receiver gets (docs/webhooks.md) ----
 
 /** The extension as the API shows it (shared/entities/extension.ts), without its password. */
-export const webhookExtension = extensionView.omit({ password: true }).meta({ id: 'WebhookExtension' });
+export const webhookExtension = z.omit(extensionView, { password: true }).check(z.meta({ id: 'WebhookExtension' }));
 
 const eventEnvelope = {
-  id: z.string().describe('unique per event; the same in every delivery of it (deduplicate on webhook-id)'),
-  timestamp: z.string().describe('when the change happened, ISO 8601 UTC'),
+  id: z.string().check(d('unique per event; the same in every delivery of it (deduplicate on webhook-id)')),
+  timestamp: z.string().check(d('when the change happened, ISO 8601 UTC')),
   customer_id: z.string(),
 };
 
@@ -121,11 +126,11 @@ export const registrationEvent = z
       extension_id: z.string(),
       reason: z
         .enum(['registered', 'device', 'api', 'extension_deleted', 'expired'])
-        .describe('device: the device unregistered; api: DELETE .../registrations; extension_deleted; expired'),
+        .check(d('device: the device unregistered; api: DELETE .../registrations; extension_deleted; expired')),
       registration,
     }),
   })
-  .meta({ id: 'RegistrationEvent' });
+  .check(z.meta({ id: 'RegistrationEvent' }));
 
 export const extensionEvent = z
   .object({
@@ -133,9 +138,9 @@ export const extensionEvent = z
     type: z.enum(['extension.created', 'extension.updated', 'extension.deleted', 'extension.password_changed']),
     data: z.object({ extension: webhookExtension }),
   })
-  .meta({ id: 'ExtensionEvent' });
+  .check(z.meta({ id: 'ExtensionEvent' }));
 
-export const webhookEventPayload = z.union([registrationEvent, extensionEvent]).meta({ id: 'WebhookEventPayload' });
+export const webhookEventPayload = z.union([registrationEvent, extensionEvent]).check(z.meta({ id: 'WebhookEventPayload' }));
 export type WebhookEventPayload = z.output<typeof webhookEventPayload>;
 export type RegistrationEventPayload = z.output<typeof registrationEvent>;
 export type ExtensionEventPayload = z.output<typeof extensionEvent>;

@@ -19,7 +19,7 @@ function matchesJsonEquality(pattern: string, event: string): boolean {
   return record[field!] === value;
 }
 
-/** The lines the real Powertools logger writes (it writes warnings to stderr through its own Console). */
+/** The lines the real logger (shared/log.ts) writes: warnings go to stderr. */
 async function loggedLines(run: () => Promise<unknown>): Promise<string[]> {
   const chunks: string[] = [];
   const capture = (chunk: unknown) => {

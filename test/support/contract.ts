@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { httpStatusOf, type ErrorStatus } from '../../shared/errors.js';
 import { buildOpenApiDocument, documentedErrorStatuses, GATEWAY_ERROR_STATUSES, type OpenApiDocument } from '../../shared/openapi/document.js';
@@ -69,7 +70,7 @@ function checkAgainstSchemas(route: AnyRoute | undefined, response: ObservedResp
   if (!/^application\/json\b/i.test(response.headers.get('content-type') ?? '')) {
     fail(`content-type ${response.headers.get('content-type')} is not JSON`);
   }
-  const parsed = documented.schema.safeParse(response.body);
+  const parsed = z.safeParse(documented.schema, response.body);
   if (!parsed.success) return fail(`body does not match the documented schema: ${parsed.error.message}`);
   const extra = droppedFields(response.body, parsed.data, '');
   if (extra.length) fail(`fields the schema does not document: ${extra.join(', ')}`);
