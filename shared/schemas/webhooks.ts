@@ -110,7 +110,8 @@ export const webhookDeliveryQuery = pageQuery;
 // ---- The events themselves: what a receiver gets (docs/webhooks.md) ----
 
 /** The extension as the API shows it (shared/entities/extension.ts), without its password. */
-export const webhookExtension = z.omit(extensionView, { password: true }).check(z.meta({ id: 'WebhookExtension' }));
+const { password: _password, ...extensionShown } = extensionView.shape;
+export const webhookExtension = z.object(extensionShown).check(z.meta({ id: 'WebhookExtension' }));
 
 const eventEnvelope = {
   id: z.string().check(d('unique per event; the same in every delivery of it (deduplicate on webhook-id)')),
