@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import * as z from 'zod';
 import type { AnyRoute } from '../routes/route.js';
 import { extensionEvent, registrationEvent } from '../schemas/webhooks.js';
+import { readableAsClassic } from './zodMini.js';
 
 /** Standard Webhooks headers on every event POST (docs/webhooks.md). */
 const signatureHeaders = z.object({
@@ -32,7 +33,7 @@ export function registerWebhookEvents(registry: OpenAPIRegistry, routes: readonl
       operationId: name,
       summary,
       tags: ['Webhooks'],
-      request: { headers: signatureHeaders, body: { required: true, content: { 'application/json': { schema } } } },
+      request: { headers: signatureHeaders, body: { required: true, content: { 'application/json': { schema: readableAsClassic(schema) as never } } } },
       responses: receiverResponses,
     });
   }
