@@ -1,3 +1,4 @@
+import { updateConfig } from '../shared/config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directHashKey, domainNameKey, sipCredentialKey } from '../shared/table/keys.js';
 import { expectEnvelope, newCustomer, useApi, type ApiResponse } from './support/api.js';
@@ -11,8 +12,8 @@ import { startKillableDynamoDb, type KillableDynamoDb } from './support/dynamoDb
 let ddb: KillableDynamoDb;
 beforeAll(async () => {
   ddb = await startKillableDynamoDb();
-  process.env.DYNAMODB_ENDPOINT = ddb.endpoint;
-  process.env.TABLE_NAME = ddb.tableName;
+  // Configuration is fixed per process (shared/config.ts): point this file's at its own database.
+  updateConfig({ dynamodbEndpoint: ddb.endpoint, tableName: ddb.tableName });
 }, 60_000);
 afterAll(async () => {
   ddb?.thaw();

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateConfig } from '../../shared/config.js';
 import { SIPP_REGISTER_XML, startKamailio, type RunningKamailio } from '../../registrar/kamailio.js';
 import { newCustomer, useApi } from '../support/api.js';
 import { requireRegistrarTools } from '../support/registrarTools.js';
@@ -38,9 +39,12 @@ describe.skipIf(missing)('customer webhooks from real registrations (Kamailio + 
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'webhooks-sip-'));
     const controlPort = await freeTcpPort();
-    process.env.REGISTRAR_SECRETS = registrarSecret;
-    process.env.REGISTRAR_CONTROL_URL = `http://127.0.0.1:${controlPort}/control`;
-    process.env.REGISTRAR_CONTROL_TOKEN = controlToken;
+    // Configuration is fixed per process (shared/config.ts): this file's registrar.
+    updateConfig({
+      registrarSecrets: [registrarSecret],
+      registrarControlUrl: `http://127.0.0.1:${controlPort}/control`,
+      registrarControlToken: controlToken,
+    });
     kamailio = await startKamailio({
       apiUrl: api.base,
       secret: registrarSecret,
