@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateConfig } from '../../shared/config.js';
-import { SIPP_REGISTER_XML, startKamailio, type RunningKamailio } from '../../registrar/kamailio.js';
+import { startKamailio, type RunningKamailio } from '../../registrar/kamailio.js';
 import { newCustomer, useApi } from '../support/api.js';
 import { requireRegistrarTools } from '../support/registrarTools.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
+import { contactOf, sipDevices, type Device } from '../support/sipDevices.js';
 import { sleep, startReceiver, useLocalWebhooks, verifyWithStandardWebhooks, waitFor, type Receiver } from '../support/webhooks.js';
 
 /**
@@ -90,45 +90,23 @@ describe.skipIf(missing)('customer webhooks from real registrations (Kamailio + 
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
+  const devices = sipDevices({
+    sipp: tools.sipp!,
+    workDir: () => workDir,
+    realm: () => realm,
+    registrarLog: () => kamailioLog,
+  });
+
   let counter = 2000;
+  /** A new extension and the SIPp device that registers as it. */
   async function newExtension() {
     const extension = String(++counter);
     const password = `Pw${randomBytes(8).toString('hex')}9`;
     const created = await api.call('POST', '/v1.0/extensions', { token, body: { domain_id: domainId, extension, password } });
     expect(created.status, created.text).toBe(200);
-    return { id: created.body.id as string, extension, password, port: await freeUdpPort(), callId: randomBytes(8).toString('hex'), cseq: 1 };
+    return { id: created.body.id as string, ...(await devices.device(extension, password, 'SIPp webhook device')) };
   }
-  type Device = Awaited<ReturnType<typeof newExtension>>;
-
-  /** One REGISTER (challenge, then credentials) from the device; the final SIP status. */
-  async function register(d: Device, expires: number): Promise<number> {
-    const logFile = join(workDir, `sipp-${randomBytes(4).toString('hex')}.log`);
-    const args = [
-      `127.0.0.1:${kamailio.sipPort}`, '-sf', SIPP_REGISTER_XML, '-m', '1', '-i', '127.0.0.1', '-p', String(d.port),
-      '-s', d.extension, '-au', d.extension, '-ap', d.password,
-      '-key', 'realm', realm, '-key', 'expires', String(expires), '-key', 'ua', 'SIPp webhook device',
-      '-key', 'contact', `<sip:${d.extension}@127.0.0.1:${d.port};transport=udp>`,
-      '-cid_str', `${d.callId}-%u`, '-base_cseq', String(d.cseq),
-      '-trace_logs', '-log_file', logFile, '-timeout', '10s', '-timeout_error', '-nostdin',
-    ];
-    d.cseq += 2;
-    const output: string[] = [];
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(tools.sipp!, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.on('data', (c: Buffer) => output.push(c.toString()));
-      child.stderr.on('data', (c: Buffer) => output.push(c.toString()));
-      child.on('exit', (c) => resolve(c));
-    });
-    let log = '';
-    try {
-      log = readFileSync(logFile, 'utf8');
-    } catch {
-      // no result line written
-    }
-    const result = /RESULT (\d{3})/.exec(log);
-    if (code !== 0 || !result) throw new Error(`sipp failed (exit ${code}):\n${output.join('').slice(-2000)}\n${kamailioLog.slice(-30).join('\n')}`);
-    return Number(result[1]);
-  }
+  const register = (d: Device, expires: number) => devices.register(kamailio.sipPort, d, expires);
 
   const eventsFor = (type: string, extensionId: string) =>
     receiver.events(type).filter((r) => r.json?.data?.extension_id === extensionId);
@@ -144,7 +122,7 @@ describe.skipIf(missing)('customer webhooks from real registrations (Kamailio + 
     expect(payload).toMatchObject({
       type: 'registration.registered',
       customer_id: customerId,
-      data: { extension_id: d.id, registration: { contact_address: `sip:${d.extension}@127.0.0.1:${d.port};transport=udp`, device: 'SIPp webhook device' } },
+      data: { extension_id: d.id, registration: { contact_address: contactOf(d), device: 'SIPp webhook device' } },
     });
     expect(payload.data.registration.registration_id).toMatch(/^uloc-/);
     // A refresh from the device is no event.
