@@ -37,15 +37,7 @@ export interface GatewayOptions {
  */
 export function createGateway(options: GatewayOptions = {}): Server {
   const match = createMatcher(options.routes ?? allRoutes);
-  const handlers = new Map<string, Promise<LambdaHandler>>();
-  const load = (file: string) => {
-    let handler = handlers.get(file);
-    if (!handler) {
-      handler = import(pathToFileURL(resolve(projectRoot, file)).href).then((m: { handler: LambdaHandler }) => m.handler);
-      handlers.set(file, handler);
-    }
-    return handler;
-  };
+  const load = handlerLoader();
 
   const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, async (req, res) => {
     try {
@@ -167,7 +159,21 @@ export function toEvent(
   };
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
+/** Imports a route's handler module once, as a warm Lambda keeps it (the fuzzer uses it too). */
+export function handlerLoader() {
+  const handlers = new Map<string, Promise<LambdaHandler>>();
+  return (file: string) => {
+    let handler = handlers.get(file);
+    if (!handler) {
+      handler = import(pathToFileURL(resolve(projectRoot, file)).href).then((m: { handler: LambdaHandler }) => m.handler);
+      handlers.set(file, handler);
+    }
+    return handler;
+  };
+}
+
+/** The Lambda context a handler gets locally. */
+export function lambdaContext(functionName: string, requestId: string): Context {
   const deadline = Date.now() + 29_000;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -6,7 +6,7 @@ import { customerRoutes } from '../shared/routes/customers.js';
 import { healthRoutes } from '../shared/routes/health.js';
 import { registrarRoutes } from '../shared/routes/registrar.js';
 import { defineRoute, type AuthKind, type HttpMethod } from '../shared/routes/route.js';
-import { lambdaContext } from './support/fuzzInvoke.js';
+import { lambdaContext } from '../local/gateway.js';
 import { nowSeconds, sign, SECRET_A, useRegistrarSecrets } from './support/registrar.js';
 
 /** A registrar route of any method and auth kind, answering what authentication established. */
@@ -27,7 +27,7 @@ const call = async (handler: ReturnType<typeof probe>, method: HttpMethod, heade
     isBase64Encoded: false,
     requestContext: { requestId: 'r-1', http: { method, path: '/probe' } },
   } as unknown as APIGatewayProxyEventV2;
-  const result = await handler(event, lambdaContext('r-1'));
+  const result = await handler(event, lambdaContext('authKinds', 'r-1'));
   return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') as unknown };
 };
 
