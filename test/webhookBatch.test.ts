@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BATCH_EVENTS } from '../shared/schemas/registrations.js';
+import { MAX_BATCH_EVENTS } from '../shared/schemas/registrarEvents.js';
 import { queryBindings } from '../shared/store/bindings.js';
 import { expectEnvelope, newCustomer, useApi } from './support/api.js';
 import {

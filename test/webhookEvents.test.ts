@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { webhookStreamFilters } from '../infra/webhookDelivery.js';
-import { webhookEventPayload } from '../shared/schemas/webhooks.js';
+import { webhookEventPayload } from '../shared/schemas/webhookEvents.js';
 import { changeRecordOf, deriveEvents } from '../shared/webhooks/events.js';
 
 /**

@@ -30,7 +30,7 @@ function validateInFreshProcess(part: string, schemaModule: string, schemaName: 
 
 describe('validation messages on zod/mini', () => {
   it("a 400 names zod's English messages, not a bare 'Invalid input', where classic zod is never loaded", () => {
-    const message = validateInFreshProcess('query', './shared/schemas/registrations.ts', 'credentialsQuery', { realm: '' });
+    const message = validateInFreshProcess('query', './shared/schemas/registrarCredentials.ts', 'credentialsQuery', { realm: '' });
     expect(message).toContain('username: Invalid input: expected string, received undefined');
     expect(message).toContain('realm: Too small: expected string to have >=1 characters');
   });

@@ -1,7 +1,7 @@
 import { getCredentials } from '../../shared/domain/registrar.js';
 import { registrarHandler } from '../../shared/http/registrarHandler.js';
-import { registrarRoutes } from '../../shared/routes/registrar.js';
+import { credentialsRoute } from '../../shared/routes/registrarCredentials.js';
 
-export const handler = registrarHandler(registrarRoutes.credentials, ({ query }) =>
+export const handler = registrarHandler(credentialsRoute, ({ query }) =>
   getCredentials(query.realm, query.username),
 );

@@ -10,7 +10,7 @@ import {
   type WebhookEvent,
   type WebhookEventResult,
   type WebhookReply,
-} from '../schemas/registrations.js';
+} from '../schemas/registrarEvents.js';
 import * as bindings from '../store/bindings.js';
 import * as writes from '../store/bindingWrites.js';
 import * as transitions from '../store/bindingTransitions.js';

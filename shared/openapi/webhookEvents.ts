@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import * as z from 'zod';
 import type { AnyRoute } from '../routes/route.js';
-import { extensionEvent, registrationEvent } from '../schemas/webhooks.js';
+import { extensionEvent, registrationEvent } from '../schemas/webhookEvents.js';
 import { readableAsClassic } from './zodMini.js';
 
 /** Standard Webhooks headers on every event POST (docs/webhooks.md). */

@@ -77,6 +77,9 @@ export const listOf = <T extends z.ZodMiniType>(item: T) =>
     next_page_token: z.string().check(z.describe('"" on the last page; otherwise pass it as page_token')),
   });
 
+/** The schema with a description for the OpenAPI document (the type stays the schema's own). */
+export const described = <T extends z.ZodMiniType>(schema: T, text: string) => schema.check(z.describe(text)) as T;
+
 /** "2021-02-23 02:09:39.701458" (UTC), or "" when unset. */
 export const timestamp = z.string().check(z.describe('UTC, "YYYY-MM-DD hh:mm:ss.ffffff", or "" when unset'));
 

@@ -1,8 +1,6 @@
 import * as z from 'zod/mini';
-import { view as extensionView } from '../entities/extension.js';
 import { strictBody } from './body.js';
 import { detailText, entityId, nameText, pageQuery, timestamp } from './common.js';
-import { registration } from './registrations.js';
 
 /** Every event a subscription may ask for (docs/webhooks.md). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -106,42 +104,3 @@ export const webhookDeliveryList = z.object({
   next_page_token: z.string().check(d('"" on the last page; otherwise pass it as page_token')),
 });
 export const webhookDeliveryQuery = pageQuery;
-
-// ---- The events themselves: what a receiver gets (docs/webhooks.md) ----
-
-/** The extension as the API shows it (shared/entities/extension.ts), without its password. */
-const { password: _password, ...extensionShown } = extensionView.shape;
-export const webhookExtension = z.object(extensionShown).check(z.meta({ id: 'WebhookExtension' }));
-
-const eventEnvelope = {
-  id: z.string().check(d('unique per event; the same in every delivery of it (deduplicate on webhook-id)')),
-  timestamp: z.string().check(d('when the change happened, ISO 8601 UTC')),
-  customer_id: z.string(),
-};
-
-export const registrationEvent = z
-  .object({
-    ...eventEnvelope,
-    type: z.enum(['registration.registered', 'registration.unregistered', 'registration.expired']),
-    data: z.object({
-      extension_id: z.string(),
-      reason: z
-        .enum(['registered', 'device', 'api', 'extension_deleted', 'expired'])
-        .check(d('device: the device unregistered; api: DELETE .../registrations; extension_deleted; expired')),
-      registration,
-    }),
-  })
-  .check(z.meta({ id: 'RegistrationEvent' }));
-
-export const extensionEvent = z
-  .object({
-    ...eventEnvelope,
-    type: z.enum(['extension.created', 'extension.updated', 'extension.deleted', 'extension.password_changed']),
-    data: z.object({ extension: webhookExtension }),
-  })
-  .check(z.meta({ id: 'ExtensionEvent' }));
-
-export const webhookEventPayload = z.union([registrationEvent, extensionEvent]).check(z.meta({ id: 'WebhookEventPayload' }));
-export type WebhookEventPayload = z.output<typeof webhookEventPayload>;
-export type RegistrationEventPayload = z.output<typeof registrationEvent>;
-export type ExtensionEventPayload = z.output<typeof extensionEvent>;

@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { formatTimestamp } from '../ids.js';
-import type {
-  ExtensionEventPayload,
-  RegistrationEventPayload,
-  WebhookEventPayload,
-  WebhookEventType,
-} from '../schemas/webhooks.js';
+import type { ExtensionEventPayload, RegistrationEventPayload, WebhookEventPayload } from '../schemas/webhookEvents.js';
+import type { WebhookEventType } from '../schemas/webhooks.js';
 import { fromItem as bindingFromItem, toView as registrationView, type BindingRecord } from '../entities/binding.js';
 import * as Extension from '../entities/extension.js';
 
