@@ -1,7 +1,10 @@
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { TableUse } from '../shared/routes/access.js';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { RouteNeed, TableAccess } from '../shared/routes/route.js';
+import type { AnyRoute, RouteNeed, TableAccess } from '../shared/routes/route.js';
+import { tableEnvironment } from '../shared/routes/tableSummary.js';
 import { bindSecretRead, type RouteFunction } from './routeFunction.js';
 import type { StageSecrets } from './secrets.js';
 import { grantTableUses } from './tableGrants.js';
@@ -13,6 +16,8 @@ export interface WiringContext {
   secrets: StageSecrets;
   /** The customer webhook delivery queue (infra/webhookDelivery.ts). */
   webhookQueue?: sqs.IQueue;
+  /** The stack's route table: the routeTable and accessKeyPermissions needs are computed from it. */
+  routes: readonly AnyRoute[];
 }
 
 /** Environment every function gets, whatever its route declares. */
@@ -41,9 +46,10 @@ export function readsSecrets(route: { needs?: readonly RouteNeed[] }, stage: Sta
 export function wireRoute(
   fn: RouteFunction,
   route: { operationId: string; table: TableAccess; access?: readonly TableUse[]; needs?: readonly RouteNeed[] },
-  { stage, table, secrets, webhookQueue }: WiringContext,
+  { stage, table, secrets, webhookQueue, routes }: WiringContext,
 ): void {
   grantTableUses(fn, table, route);
+  assertEnvironmentFits(fn.fn, route.operationId);
   for (const need of new Set(route.needs ?? [])) {
     switch (need) {
       case 'sipDomain':
@@ -74,10 +80,54 @@ export function wireRoute(
         fn.fn.addEnvironment('WEBHOOK_QUEUE_URL', webhookQueue.queueUrl);
         webhookQueue.grantSendMessages(fn.fn);
         break;
+      // Computed from the table here, so the function never imports it (its schemas).
+      case 'routeTable':
+        fn.fn.addEnvironment('ROUTE_TABLE', tableEnvironment(routes).ROUTE_TABLE);
+        break;
+      case 'accessKeyPermissions':
+        fn.fn.addEnvironment('ACCESS_KEY_PERMISSIONS', tableEnvironment(routes).ACCESS_KEY_PERMISSIONS);
+        break;
       default: {
         const unknown: never = need;
         throw new Error(`Route need ${String(unknown)} has no CDK wiring`);
       }
     }
   }
+}
+
+/** Lambda refuses a function whose variables (names and values) exceed 4 KB in all. */
+export const LAMBDA_ENVIRONMENT_LIMIT = 4 * 1024;
+/** Synth fails above this much: a deploy should not be what finds the limit. */
+export const ENVIRONMENT_BUDGET = LAMBDA_ENVIRONMENT_LIMIT - 512;
+/** A value known only at deploy time (an ARN, a queue URL) counted as this many bytes. */
+const DEPLOY_TIME_VALUE_BYTES = 200;
+
+/**
+ * Checks at synth, once every variable is set (the extension's too), that the function's
+ * environment stays clear of Lambda's 4 KB: the table-derived variables grow with the
+ * route table, and a deploy would otherwise fail late with a bare limit error.
+ */
+function assertEnvironmentFits(fn: lambda.Function, operationId: string): void {
+  fn.node.addValidation({
+    validate: () => {
+      const cfn = fn.node.defaultChild as lambda.CfnFunction;
+      const resolved = Stack.of(fn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+      const sizes = Object.entries(resolved?.variables ?? {}).map(([name, value]) => ({
+        name,
+        bytes: Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : DEPLOY_TIME_VALUE_BYTES),
+      }));
+      const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+      if (total <= ENVIRONMENT_BUDGET) return [];
+      const largest = sizes
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 3)
+        .map((s) => `${s.name} ${s.bytes} B`)
+        .join(', ');
+      return [
+        `${operationId}: its Lambda environment is about ${total} bytes, over the ${ENVIRONMENT_BUDGET}-byte budget under Lambda's ` +
+          `${LAMBDA_ENVIRONMENT_LIMIT}-byte limit (largest: ${largest}); make the table-derived variables more compact ` +
+          `(shared/routes/tableSummary.ts) or move them out of the environment`,
+      ];
+    },
+  });
 }

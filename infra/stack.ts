@@ -1,7 +1,8 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { fallbackHandler, routes } from '../shared/routes/index.js';
+import { fallbackRoute } from '../shared/routes/fallback.js';
+import { routes } from '../shared/routes/index.js';
 import { isRegistrarAuth, type AnyRoute } from '../shared/routes/route.js';
 import { RegistryApi } from './api.js';
 import { TableBackup } from './backup.js';
@@ -22,7 +23,7 @@ export const registrarPaths = {
   webhook: '/v1.0/registrar/webhook',
 } as const;
 
-export const fallbackFunctionId = 'fallback';
+export const fallbackFunctionId = fallbackRoute.operationId;
 
 /** Which load-model route a registrar route is, by the path Kamailio calls. */
 function registrarRouteName(route: AnyRoute): RegistrarRouteName {
@@ -97,10 +98,11 @@ export class SipRegistryStack extends Stack {
       removalPolicy,
     }));
 
+    const wiring = { stage, table, secrets, webhookQueue: webhooks.queue, routes: routeTable };
     const apiRoutes = routeTable.map((route) => {
       const registrar = isRegistrarAuth(route.auth) ? registrarRouteName(route) : undefined;
       const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
-      wireRoute(fn, route, { stage, table, secrets, webhookQueue: webhooks.queue });
+      wireRoute(fn, route, wiring);
       return {
         operationId: route.operationId,
         method: route.method,
@@ -110,7 +112,9 @@ export class SipRegistryStack extends Stack {
         throttle: registrar ? this.sizing.routes[registrar].throttle : undefined,
       };
     });
-    const fallback = newFunction(fallbackFunctionId, fallbackHandler, 'Unknown route or method: 404/405');
+    // Not a route of the table, but wired from its needs like one (the table's paths, for 405 vs 404).
+    const fallback = newFunction(fallbackFunctionId, fallbackRoute.handler, 'Unknown route or method: 404/405', undefined, readsSecrets(fallbackRoute, stage));
+    wireRoute(fallback, fallbackRoute, wiring);
 
     const api = new RegistryApi(this, 'Api', { stage, routes: apiRoutes, fallback: fallback.fn });
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFromEnvironment, type RuntimeConfig } from '../shared/config.js';
+import { routes } from '../shared/routes/index.js';
+import { tableEnvironment } from '../shared/routes/tableSummary.js';
 
 export const projectRoot = resolve(import.meta.dirname, '..');
 /** LOCAL_DATA_DIR: another data folder (relative to the project, or absolute): a second, throwaway local stack. */
@@ -64,6 +66,8 @@ export function localEnvironment(settings: LocalSettings, dynamodbEndpoint: stri
     // REGISTRAR_CONTROL_URL is npm start's to set: its own Kamailio's control channel, or
     // none (records-only deletes); see local/start.ts.
     REGISTRAR_CONTROL_TOKEN: process.env.REGISTRAR_CONTROL_TOKEN ?? settings.registrarControlToken,
+    // ROUTE_TABLE and ACCESS_KEY_PERMISSIONS, from the table as CDK computes them.
+    ...tableEnvironment(routes),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { RouteNeed } from './routes/route.js';
+import { parsePermissions, parseRouteTable, type RouteKey } from './routes/tableSummary.js';
 
 /**
  * Runtime configuration, fixed once per process:
@@ -44,6 +45,13 @@ export interface RuntimeConfig {
   registrarControlToken?: string;
   /** How long ended registrations stay readable as history (TTL = expiry + this); need retention. */
   registrationRetentionDays?: number;
+  /**
+   * Every route's method and path (need routeTable: the fallback tells 405 from 404), and what
+   * an access key may do (need accessKeyPermissions: GET /v1.0/me). Both computed from the
+   * route table at deploy time (shared/routes/tableSummary.ts), so neither function bundles it.
+   */
+  routeTable?: RouteKey[];
+  accessKeyPermissions?: string[];
 }
 
 /** Defaults of the local stack and tests only: on Lambda a missing variable is an error, never one of these. */
@@ -72,6 +80,8 @@ export const NEED_VARIABLES: Record<RouteNeed, readonly string[]> = {
   retention: ['REGISTRATION_RETENTION_DAYS'],
   // On AWS the SQS queue redelivery sends to; locally the in-process delivery queue.
   webhookQueue: ['WEBHOOK_QUEUE_URL'],
+  routeTable: ['ROUTE_TABLE'],
+  accessKeyPermissions: ['ACCESS_KEY_PERMISSIONS'],
 };
 
 export const onLambda = (env: NodeJS.ProcessEnv = process.env) => Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
@@ -103,6 +113,15 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv, scope?: ConfigScop
     if (!Number.isFinite(value) || value < 0) throw new Error(`${scope?.label ?? 'config'}: ${name} must be a non-negative number`);
     return value;
   };
+  const parsed = <T>(name: string, parse: (value: string) => T): T | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      return parse(raw);
+    } catch (error) {
+      throw new Error(`${scope?.label ?? 'config'}: ${(error as Error).message}`);
+    }
+  };
 
   required(['STAGE']);
   if (scope?.table) required(['TABLE_NAME']);
@@ -133,6 +152,9 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv, scope?: ConfigScop
     registrarControlTokenArn: controlUrl ? read('REGISTRAR_CONTROL_TOKEN_ARN') : undefined,
     registrarControlToken: controlUrl ? read('REGISTRAR_CONTROL_TOKEN') : undefined,
     registrationRetentionDays: has('retention') ? number('REGISTRATION_RETENTION_DAYS', local?.registrationRetentionDays) : undefined,
+    // No local default: the local gateway and tests pass the values computed from the table.
+    routeTable: has('routeTable') ? parsed('ROUTE_TABLE', parseRouteTable) : undefined,
+    accessKeyPermissions: has('accessKeyPermissions') ? parsed('ACCESS_KEY_PERMISSIONS', parsePermissions) : undefined,
   };
 }
 
@@ -226,5 +248,11 @@ export const config = {
   },
   get registrationRetentionDays(): number {
     return needed(runtimeConfig().registrationRetentionDays, 'retention');
+  },
+  get routeTable(): readonly RouteKey[] {
+    return needed(runtimeConfig().routeTable, 'routeTable');
+  },
+  get accessKeyPermissions(): readonly string[] {
+    return needed(runtimeConfig().accessKeyPermissions, 'accessKeyPermissions');
   },
 };

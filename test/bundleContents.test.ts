@@ -4,8 +4,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleManyLikeCdk } from '../bench/cdkBundle.js';
 import { bundlingOptions } from '../infra/routeFunction.js';
-import { fallbackHandler, routes } from '../shared/routes/index.js';
-import { isRegistrarAuth, type AuthKind, type RouteNeed } from '../shared/routes/route.js';
+import { customerRoutes } from '../shared/routes/customers.js';
+import { fallbackRoute } from '../shared/routes/fallback.js';
+import { routes } from '../shared/routes/index.js';
+import { isRegistrarAuth } from '../shared/routes/route.js';
 
 /**
  * What each function's bundle (built as CDK builds it) carries: a route's cold start grows
@@ -15,7 +17,7 @@ const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'sip-bundle-test-'));
 const functions = [
   ...routes.map((route) => ({ name: `${route.method} ${route.path}`, handler: route.handler, auth: route.auth, needs: route.needs ?? [] })),
-  { name: '$default (fallback)', handler: fallbackHandler, auth: 'none' as AuthKind, needs: [] as readonly RouteNeed[] },
+  { name: '$default (fallback)', handler: fallbackRoute.handler, auth: fallbackRoute.auth, needs: fallbackRoute.needs ?? [] },
 ];
 let inputs: Map<string, string[]>;
 beforeAll(async () => {
@@ -63,5 +65,32 @@ describe('the logger in route bundles', () => {
   // shared/log.ts writes the JSON lines itself: Powertools' logger was about 20 KB of every bundle.
   it("no function bundles Powertools' logger", () => {
     expect(functions.filter((f) => bundled(f.handler, 'node_modules/@aws-lambda-powertools/')).map((f) => f.name)).toEqual([]);
+  });
+});
+
+describe('the route table in route bundles', () => {
+  // The whole table brings every route's schemas (about 60M instructions of cold import
+  // for the fallback, issue 14): functions that must know it get it as configuration.
+  it('only the OpenAPI document is built from the imported table (shared/routes/index.ts)', () => {
+    expect(functions.filter((f) => bundled(f.handler, 'shared/routes/index.ts')).map((f) => f.name)).toEqual(['GET /v1.0/openapi.json']);
+  });
+
+  /** The route and schema modules of areas (shared/routes/<area>.ts, shared/schemas/<area>.ts) a bundle carries. */
+  const areasIn = (handler: string) => {
+    const shared = ['route', 'match', 'access', 'fallback', 'tableSummary', 'common'];
+    const areas = inputs
+      .get(join(root, handler))!
+      .map((input) => /shared\/(?:routes|schemas)\/(\w+)\.ts$/.exec(input)?.[1])
+      .filter((area): area is string => area !== undefined && !shared.includes(area));
+    return [...new Set(areas)];
+  };
+
+  it('the fallback (405 vs 404) carries no area at all: the paths are its ROUTE_TABLE', () => {
+    expect(bundled(fallbackRoute.handler, 'shared/routes/match.ts')).toBe(true);
+    expect(areasIn(fallbackRoute.handler)).toEqual([]);
+  });
+
+  it("GET /v1.0/me carries its own area's only: the permissions are its ACCESS_KEY_PERMISSIONS", () => {
+    expect(areasIn(customerRoutes.me.handler)).toEqual(['customers']);
   });
 });

@@ -5,8 +5,11 @@ import { config, configFromEnvironment, configure, NEED_VARIABLES, runtimeConfig
 import { httpHandler } from '../shared/http/handler.js';
 import { domainRoutes } from '../shared/routes/domains.js';
 import { extensionRoutes } from '../shared/routes/extensions.js';
+import { customerRoutes } from '../shared/routes/customers.js';
+import { fallbackRoute } from '../shared/routes/fallback.js';
 import { routes } from '../shared/routes/index.js';
 import { assertNeedsDeclared, type AnyRoute } from '../shared/routes/route.js';
+import { tableEnvironment } from '../shared/routes/tableSummary.js';
 
 /** What CDK sets on every function, plus what Lambda itself sets. */
 const lambdaBase = { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'eu-west-1', STAGE: 'prod', TABLE_NAME: 'sip-registry-prod' };
@@ -40,6 +43,8 @@ describe('configuration at cold start on Lambda', () => {
     ['PAGE_TOKEN_SECRET_ARN', extensionRoutes.list, {}],
     ['TABLE_NAME', extensionRoutes.list, { PAGE_TOKEN_SECRET_ARN: arn }],
     ['SIP_DOMAIN_SUFFIX', domainRoutes.create, {}],
+    ['ROUTE_TABLE', fallbackRoute, {}],
+    ['ACCESS_KEY_PERMISSIONS', customerRoutes.me, {}],
   ] as const)('fails the init when %s is missing, with the variable in the message', (variable, route, extra) => {
     const env: Record<string, string> = { ...lambdaBase, ...extra };
     delete env[variable];
@@ -59,17 +64,23 @@ describe('configuration at cold start on Lambda', () => {
     expect(config.sipDomainSuffix).toBe('sip.example.net');
   });
 
+  it('refuses a table-derived variable not in its format, naming it', () => {
+    expect(coldStart(fallbackRoute, { ...lambdaBase, ROUTE_TABLE: 'FETCH /v1.0/x' })).toThrow(/fallback: ROUTE_TABLE is not/);
+    expect(coldStart(customerRoutes.me, { ...lambdaBase, ACCESS_KEY_PERMISSIONS: 'all' })).toThrow(/getMe: ACCESS_KEY_PERMISSIONS is not/);
+  });
+
   it('refuses a number that is not one', () => {
     expect(() => configFromEnvironment({ ...lambdaBase, AUTH_CACHE_SECONDS: 'ten' })).toThrow(/AUTH_CACHE_SECONDS must be a non-negative number/);
   });
 
-  it("every route's function cold-starts with exactly the variables its table and needs imply", async () => {
-    for (const route of routes) {
+  it("every route's function (and the fallback's) cold-starts with exactly the variables its table and needs imply", async () => {
+    const fromTable: Record<string, string> = { ...tableEnvironment(routes), REGISTRATION_RETENTION_DAYS: '7' };
+    for (const route of [...routes, fallbackRoute]) {
       const env: Record<string, string> = { ...lambdaBase, LOG_LEVEL: 'SILENT' };
       if (route.table === 'none') delete env.TABLE_NAME;
       for (const need of route.needs ?? []) {
         const variable = NEED_VARIABLES[need][0];
-        if (variable) env[variable] = variable === 'REGISTRATION_RETENTION_DAYS' ? '7' : `${variable.toLowerCase()}-value`;
+        if (variable) env[variable] = fromTable[variable] ?? `${variable.toLowerCase()}-value`;
       }
       process.env = env;
       const module = (await import(pathToFileURL(resolve(import.meta.dirname, '..', route.handler)).href)) as { handler: unknown };

@@ -13,6 +13,7 @@ export const customerRoutes = {
     auth: 'customer',
     table: 'read',
     access: [uses.customerAuth, uses.customer.get],
+    needs: ['accessKeyPermissions'],
     summary: "The access key's customer and what the key may do (VoIPbin's login check)",
     tag,
     responses: { 200: { description: "The caller's customer, the key used and its permissions", schema: me } },

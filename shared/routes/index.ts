@@ -8,6 +8,7 @@ import { registrarRoutes } from './registrar.js';
 import { registrationRoutes } from './registrations.js';
 import { takesIdempotencyKey } from '../http/idempotencyKey.js';
 import { uses } from './access.js';
+import { fallbackRoute } from './fallback.js';
 import type { AnyRoute } from './route.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -15,6 +16,8 @@ import { webhookRoutes } from './webhooks.js';
  * THE route table. CDK builds one function, one API route and one IAM grant per entry;
  * the local gateway serves from it; the OpenAPI document is generated from it.
  * Adding a route = one defineRoute entry in an area file + its handler module.
+ * Functions that must know the whole table (the fallback, GET /v1.0/me) get what they need
+ * of it as configuration (shared/routes/tableSummary.ts), never by importing this module.
  */
 export const routes: readonly AnyRoute[] = withIdempotencyRecords([
   ...Object.values(healthRoutes),
@@ -34,19 +37,4 @@ function withIdempotencyRecords(table: readonly AnyRoute[]): readonly AnyRoute[]
 }
 
 /** Answers what no route matches (API Gateway's $default route): 404 or 405 in the envelope. */
-export const fallbackHandler = 'functions/fallback.ts';
-
-/**
- * What an access key may do, from the table: "<area>:read" or "<area>:write" for every
- * area (the route's tag) with customer routes. Every key of a customer has all of them.
- */
-export const accessKeyPermissions: readonly string[] = [
-  ...new Set(
-    routes
-      .filter((route) => route.auth === 'customer')
-      .flatMap((route) => {
-        const area = route.tag.toLowerCase().replace(/[^a-z0-9]+/g, '');
-        return route.table === 'write' ? [`${area}:read`, `${area}:write`] : [`${area}:read`];
-      }),
-  ),
-].sort();
+export const fallbackHandler = fallbackRoute.handler;

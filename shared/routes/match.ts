@@ -1,12 +1,15 @@
 import type { AnyRoute, HttpMethod } from './route.js';
 
-export type RouteMatch =
-  | { kind: 'found'; route: AnyRoute; params: Record<string, string> }
+/** What matching reads of a route: the gateway passes whole routes, the fallback only these two. */
+type Matchable = Pick<AnyRoute, 'method' | 'path'>;
+
+export type RouteMatch<R extends Matchable = AnyRoute> =
+  | { kind: 'found'; route: R; params: Record<string, string> }
   | { kind: 'method-not-allowed'; allowed: HttpMethod[] }
   | { kind: 'not-found' };
 
-interface CompiledRoute {
-  route: AnyRoute;
+interface CompiledRoute<R extends Matchable> {
+  route: R;
   segments: string[];
 }
 
@@ -15,12 +18,12 @@ interface CompiledRoute {
  * a literal segment beats a {param} segment, so /v1.0/extensions/registrations is not
  * taken for /v1.0/extensions/{id}.
  */
-export function createMatcher(routes: readonly AnyRoute[]) {
-  const compiled: CompiledRoute[] = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
+export function createMatcher<R extends Matchable>(routes: readonly R[]) {
+  const compiled: CompiledRoute<R>[] = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
 
-  return function match(method: string, path: string): RouteMatch {
+  return function match(method: string, path: string): RouteMatch<R> {
     const requestSegments = path.split('/').slice(1);
-    let best: { compiled: CompiledRoute; params: Record<string, string>; score: number }[] = [];
+    let best: { compiled: CompiledRoute<R>; params: Record<string, string>; score: number }[] = [];
     let bestScore = -1;
     for (const candidate of compiled) {
       const result = matchSegments(candidate.segments, requestSegments);

@@ -29,6 +29,9 @@ export type TableAccess = 'none' | 'read' | 'write';
  *   cached credentials or drop bindings best effort: never changes the reply
  * - retention: REGISTRATION_RETENTION_DAYS
  * - webhookQueue: WEBHOOK_QUEUE_URL + sqs:SendMessage on the webhook delivery queue
+ * - routeTable: ROUTE_TABLE, every route's method and path (the fallback's 405 vs 404)
+ * - accessKeyPermissions: ACCESS_KEY_PERMISSIONS, what an access key may do (GET /v1.0/me)
+ *   (both computed from the route table at deploy time: shared/routes/tableSummary.ts)
  */
 export type RouteNeed =
   | 'sipDomain'
@@ -37,7 +40,9 @@ export type RouteNeed =
   | 'registrarControl'
   | 'registrarCache'
   | 'retention'
-  | 'webhookQueue';
+  | 'webhookQueue'
+  | 'routeTable'
+  | 'accessKeyPermissions';
 
 export interface RouteResponse {
   description: string;

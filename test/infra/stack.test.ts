@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registrarAuthRejectedMetric, registrarAuthRejectedPattern } from '../../infra/monitoring.js';
 import { routes } from '../../shared/routes/index.js';
 import { isRegistrarAuth } from '../../shared/routes/route.js';
+import { accessKeyPermissionsOf, parseRouteTable, tableEnvironment } from '../../shared/routes/tableSummary.js';
 import { tableDefinition } from '../../shared/table/definition.js';
 import { actionsOf, functionOf, grantsOf, type Statement } from './inspect.js';
 import { cdkJson, type CfnResource, resourcesOf, SYNTH_TIMEOUT, synthStage } from './synthStage.js';
@@ -237,6 +238,7 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       if (needs.includes('registrarSecrets')) expected.push('REGISTRAR_SECRETS_ARN');
       if (needs.includes('retention')) expected.push('REGISTRATION_RETENTION_DAYS');
       if (needs.includes('webhookQueue')) expected.push('WEBHOOK_QUEUE_URL');
+      if (needs.includes('accessKeyPermissions')) expected.push('ACCESS_KEY_PERMISSIONS');
       // prod configures a registrar control endpoint (so Kamailio may cache credentials for an hour), dev none.
       if (stage.registrarControl && (needs.includes('registrarControl') || needs.includes('registrarCache'))) {
         expected.push('REGISTRAR_CONTROL_URL', 'REGISTRAR_CONTROL_TOKEN_ARN');
@@ -248,7 +250,21 @@ describe.each(devAndProd)('stage %s', (stageName) => {
       expect(JSON.stringify(all), route.operationId).not.toContain('{{resolve:secretsmanager:');
       if (needs.includes('retention')) expect(environment.REGISTRATION_RETENTION_DAYS).toBe(String(stage.registrationRetentionDays));
     }
-    expect(Object.keys(functionOf(stack, json, 'fallback').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
+    expect(Object.keys(functionOf(stack, json, 'fallback').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'ROUTE_TABLE', 'STAGE']);
+  });
+
+  it('gives the fallback the paths of the table and GET /v1.0/me the permissions, computed from the table (they do not import it)', () => {
+    const { stack, json } = synth();
+    const fromTable = tableEnvironment(routes);
+    expect(functionOf(stack, json, 'fallback').environment.ROUTE_TABLE).toBe(fromTable.ROUTE_TABLE);
+    expect(parseRouteTable(fromTable.ROUTE_TABLE)).toHaveLength(routes.length);
+    expect(functionOf(stack, json, 'getMe').environment.ACCESS_KEY_PERMISSIONS).toBe(fromTable.ACCESS_KEY_PERMISSIONS);
+    expect(fromTable.ACCESS_KEY_PERMISSIONS.split(',')).toEqual(accessKeyPermissionsOf(routes));
+    // Nobody else gets them (the fallback is not in the table).
+    for (const route of routes.filter((r) => r.operationId !== 'getMe')) {
+      const { environment } = functionOf(stack, json, route.operationId);
+      expect([environment.ROUTE_TABLE, environment.ACCESS_KEY_PERMISSIONS], route.operationId).toEqual([undefined, undefined]);
+    }
   });
 
   it('keeps logs for the stage retention and logs API access as JSON', () => {

@@ -7,6 +7,8 @@ import { configFromEnvironment, NEED_VARIABLES } from '../../shared/config.js';
 import { stageConfig } from '../../infra/stageConfig.js';
 import { uses } from '../../shared/routes/access.js';
 import { defineRoute, type AnyRoute, type RouteNeed } from '../../shared/routes/route.js';
+import { ENVIRONMENT_BUDGET } from '../../infra/routeWiring.js';
+import { tableEnvironment } from '../../shared/routes/tableSummary.js';
 import { functionOf, grantsOf } from './inspect.js';
 import { resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
 
@@ -37,6 +39,8 @@ const testRoutes = [
   route('forceUnregister', '/v1.0/registrations/{id}', 'write', ['registrarControl', 'pageTokens']),
   route('changePassword', '/v1.0/passwords/{id}', 'write', ['registrarCache']),
   route('plain', '/v1.0/plain', 'none', []),
+  route('allPaths', '/v1.0/all-paths', 'none', ['routeTable']),
+  route('whoAmI', '/v1.0/who-am-i', 'read', ['accessKeyPermissions'], 'customer'),
 ];
 
 const kmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0d2a1c9e-1111-4a4a-9b9b-0123456789ab';
@@ -176,6 +180,26 @@ describe('wiring from route needs', () => {
     expect(webhook.PAGE_TOKEN_SECRET_ARN).toBeUndefined();
     expect(JSON.stringify(functionOf(full.stack, full.json, 'forceUnregister').environment.PAGE_TOKEN_SECRET_ARN)).toMatch(/PageToken/);
     expect(Object.keys(functionOf(full.stack, full.json, 'plain').environment).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE']);
+  });
+
+  it("computes ROUTE_TABLE (the fallback's and any routeTable route's) and ACCESS_KEY_PERMISSIONS from the stack's own table", () => {
+    const { ROUTE_TABLE, ACCESS_KEY_PERMISSIONS } = tableEnvironment(testRoutes);
+    expect(ROUTE_TABLE).toBe(testRoutes.map((r) => `POST ${r.path}`).join(';'));
+    expect(ACCESS_KEY_PERMISSIONS).toBe('test:read');
+    for (const synthed of [full, bare]) {
+      expect(functionOf(synthed.stack, synthed.json, 'fallback').environment.ROUTE_TABLE).toBe(ROUTE_TABLE);
+      expect(functionOf(synthed.stack, synthed.json, 'allPaths').environment.ROUTE_TABLE).toBe(ROUTE_TABLE);
+      expect(functionOf(synthed.stack, synthed.json, 'whoAmI').environment.ACCESS_KEY_PERMISSIONS).toBe(ACCESS_KEY_PERMISSIONS);
+    }
+  });
+
+  it('refuses to synthesize a function whose environment comes near the 4 KB Lambda allows, naming it and the variable', () => {
+    // Paths long enough that ROUTE_TABLE alone passes the budget.
+    // (A function's description, its route key, holds 256 characters at most.)
+    const long = Array.from({ length: 20 }, (_, i) => route(`long${i}`, `/v1.0/${'x'.repeat(ENVIRONMENT_BUDGET / 20)}/${i}`, 'none', []));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new SipRegistryStack(app, 'Test-long', { stage: stageConfig(stages, 'bare'), routes: long });
+    expect(() => app.synth()).toThrow(/fallback: its Lambda environment is about \d+ bytes, over the \d+-byte budget .*ROUTE_TABLE/);
   });
 
   it('counts registrar auth rejections in the log group of every registrarSecrets route', () => {
