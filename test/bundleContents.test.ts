@@ -77,7 +77,7 @@ describe('the route table in route bundles', () => {
 
   /** The route and schema modules of areas (shared/routes/<area>.ts, shared/schemas/<area>.ts) a bundle carries. */
   const areasIn = (handler: string) => {
-    const shared = ['route', 'match', 'access', 'fallback', 'tableSummary', 'common'];
+    const shared = ['route', 'match', 'access', 'fallback', 'tableSummary', 'common', 'deferred'];
     const areas = inputs
       .get(join(root, handler))!
       .map((input) => /shared\/(?:routes|schemas)\/(\w+)\.ts$/.exec(input)?.[1])

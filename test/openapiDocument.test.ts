@@ -14,7 +14,7 @@ import {
 import { errorExamples } from '../shared/openapi/examples.js';
 import { routes } from '../shared/routes/index.js';
 import { defineRoute } from '../shared/routes/route.js';
-import { errorEnvelope } from '../shared/schemas/common.js';
+import { errorEnvelope } from '../shared/schemas/openapi.js';
 import { operationOf, resolveResponse, sourceFiles, type Operation } from './support/openapi.js';
 
 /** The OpenAPI document generated from the route table (shared/openapi/document.ts). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../shared/openapi/document.js';
 import { routes } from '../shared/routes/index.js';
-import { pageQuery } from '../shared/schemas/common.js';
+import { pageQuery } from '../shared/schemas/paging.js';
 
 /** Generated clients must get a number for page_size, not a string with a pattern (issue 15). */
 describe('page_size in the OpenAPI document', () => {

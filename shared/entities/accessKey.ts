@@ -3,6 +3,7 @@ import { formatTimestamp } from '../ids.js';
 import { timestamp } from '../schemas/common.js';
 import { accessKeyKey, accessKeysPrefix } from '../table/keys.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
+import { deferred } from '../schemas/deferred.js';
 
 /**
  * An access key of a customer. The secret itself is never stored: the record keeps its
@@ -12,7 +13,7 @@ import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
 const ENTITY = 'accesskey';
 
 /** The stored access key item, the one definition of its fields. */
-export const record = z.object({
+export const record = deferred(() => z.object({
   id: z.string(),
   customer_id: z.string(),
   name: z.string(),
@@ -25,7 +26,7 @@ export const record = z.object({
   expire_at: z.number(),
   tm_create: timestamp,
   tm_update: timestamp,
-});
+}));
 export type AccessKeyRecord = z.output<typeof record>;
 
 export const key = (customerId: string, accessKeyId: string) => accessKeyKey(customerId, accessKeyId);
@@ -44,7 +45,7 @@ export const toItem = (accessKey: AccessKeyRecord) => ({
 export const fromItem = (item: Record<string, unknown>): AccessKeyRecord => parseItem(record, ENTITY, item);
 
 /** The API's access key: the record without the secret's hash, expire_at shown as tm_expire. */
-export const view = z.object({
+export const view = deferred(() => z.object({
   id: record.shape.id,
   customer_id: record.shape.customer_id,
   name: record.shape.name,
@@ -60,7 +61,7 @@ export const view = z.object({
   tm_create: timestamp,
   tm_update: timestamp,
   tm_delete: timestamp,
-}).check(z.meta({ id: 'AccessKey' }));
+}).check(z.meta({ id: 'AccessKey' })));
 export type AccessKeyView = z.output<typeof view>;
 
 /** Parsing drops what the view does not name: the hash of the secret can never reach a reply. */

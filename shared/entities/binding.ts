@@ -6,6 +6,7 @@ import { tableDefinition } from '../table/definition.js';
 import { BINDING_PREFIX, bindingIndexKeys, bindingKey, customerBindingsIndex } from '../table/keys.js';
 import * as Extension from './extension.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
+import { deferred } from '../schemas/deferred.js';
 
 /**
  * A registration binding: one item per registrar binding (ruid) in the extension's own
@@ -24,15 +25,15 @@ const ENTITY = 'binding';
 export const TTL = tableDefinition.timeToLiveAttribute;
 
 /** What a report says of the device, and what an ending may say of it (bindingTransitions.ts). */
-const details = {
+const details = deferred(() => ({
   contact: z.optional(z.string()),
   received: z.optional(z.string()),
   user_agent: z.optional(z.string()),
   call_id: z.optional(z.string()),
   cseq: z.optional(z.number()),
-};
+}));
 
-const ending = z.object({ kind: z.enum(['unregistered', 'expired', 'dropped', 'removed']), at: z.number(), ...details });
+const ending = deferred(() => z.object({ kind: z.enum(['unregistered', 'expired', 'dropped', 'removed']), at: z.number(), ...details }));
 
 /**
  * The stored binding item, the one definition of its fields. Items written before the
@@ -40,7 +41,7 @@ const ending = z.object({ kind: z.enum(['unregistered', 'expired', 'dropped', 'r
  * the report's time, `ended_by` for their one ending (at expires_at), `created_at`
  * (epoch ms) for first_at.
  */
-export const record = z.object({
+export const record = deferred(() => z.object({
   customer_id: z.string(),
   extension_id: z.string(),
   registration_id: z.string(),
@@ -55,7 +56,7 @@ export const record = z.object({
   event_at: z.optional(z.number()),
   ended_by: z.optional(z.enum(['', 'unregistered', 'expired', 'dropped', 'removed'])),
   created_at: z.optional(z.number()),
-});
+}));
 type StoredBinding = z.output<typeof record>;
 
 /** A binding as the code reads it: what its state shows (`resolve`), and the state. */

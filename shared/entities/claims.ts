@@ -4,6 +4,7 @@ import type { AccessKeyRecord } from './accessKey.js';
 import type { DomainRecord } from './domain.js';
 import type { ExtensionRecord } from './extension.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
+import { deferred } from '../schemas/deferred.js';
 
 /**
  * The platform-wide lookup items. Each is keyed by a value that must be unique across
@@ -18,7 +19,7 @@ import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
 const SIP_CREDENTIAL = 'sip-credential';
 
 /** What the registrar needs for digest auth, in ONE item; its key is THE uniqueness guard of a number in its realm. */
-export const sipCredential = z.object({
+export const sipCredential = deferred(() => z.object({
   customer_id: z.string(),
   extension_id: z.string(),
   domain_id: z.string(),
@@ -28,7 +29,7 @@ export const sipCredential = z.object({
   ha1: z.string(),
   /** md5(username@realm:realm:password), hex */
   ha1b: z.string(),
-});
+}));
 export type SipCredential = z.output<typeof sipCredential>;
 export type Ha1s = Pick<SipCredential, 'ha1' | 'ha1b'>;
 
@@ -56,14 +57,14 @@ export const sipCredentialOf = (item: Record<string, unknown>): SipCredential =>
 
 const DIRECT_HASH = 'direct-hash';
 
-export const directHashClaim = z.object({
+export const directHashClaim = deferred(() => z.object({
   direct_hash: z.string(),
   customer_id: z.string(),
   extension_id: z.string(),
   domain_id: z.string(),
   username: z.string(),
   realm: z.string(),
-});
+}));
 export type DirectHashClaim = z.output<typeof directHashClaim>;
 
 /** A direct_hash: 12 lowercase hex characters; anything else names no extension. */
@@ -92,12 +93,12 @@ export const directHashClaimOf = (item: Record<string, unknown>): DirectHashClai
 
 const DOMAIN_NAME = 'domain-name';
 
-export const domainNameClaim = z.object({
+export const domainNameClaim = deferred(() => z.object({
   customer_id: z.string(),
   domain_id: z.string(),
   /** Absent on claims written before it was kept. */
   realm: z.optional(z.string()),
-});
+}));
 export type DomainNameClaim = z.output<typeof domainNameClaim>;
 
 export const domainNameKey = (domainName: string) => keys.domainNameKey(domainName);
@@ -117,12 +118,12 @@ export const domainNameClaimOf = (item: Record<string, unknown>): DomainNameClai
 const ACCESS_KEY_LOOKUP = 'accesskey-lookup';
 
 /** What authentication needs. */
-export const accessKeyLookup = z.object({
+export const accessKeyLookup = deferred(() => z.object({
   customer_id: z.string(),
   accesskey_id: z.string(),
   /** Epoch ms, 0 = never expires (copied from the key, which never changes it). */
   expire_at: z.number(),
-});
+}));
 export type AccessKeyLookup = z.output<typeof accessKeyLookup>;
 
 export const accessKeyLookupKey = (secretHash: string) => keys.accessKeyHashKey(secretHash);

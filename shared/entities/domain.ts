@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { timestamp } from '../schemas/common.js';
 import { domainKey, domainsPrefix } from '../table/keys.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
+import { deferred } from '../schemas/deferred.js';
 
 /**
  * A SIP domain of a customer: the realm its extensions register to. Its domain_name is
@@ -10,7 +11,7 @@ import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
 const ENTITY = 'domain';
 
 /** The stored domain item, the one definition of its fields. */
-export const record = z.object({
+export const record = deferred(() => z.object({
   id: z.string(),
   customer_id: z.string(),
   /** DNS label, unique platform-wide (claimed by the DOMAINNAME# item). */
@@ -23,7 +24,7 @@ export const record = z.object({
   extension_count: z.number(),
   tm_create: timestamp,
   tm_update: timestamp,
-});
+}));
 export type DomainRecord = z.output<typeof record>;
 
 export const key = (customerId: string, domainId: string) => domainKey(customerId, domainId);
@@ -38,9 +39,9 @@ export const toItem = (domain: DomainRecord) => ({ ...key(domain.customer_id, do
 export const fromItem = (item: Record<string, unknown>): DomainRecord => parseItem(record, ENTITY, item);
 
 /** The API's domain: the record without its extension count, plus tm_delete. */
-export const view = z
+export const view = deferred(() => z
   .extend(z.omit(record, { extension_count: true }), { tm_delete: timestamp })
-  .check(z.meta({ id: 'Domain' }));
+  .check(z.meta({ id: 'Domain' })));
 export type DomainView = z.output<typeof view>;
 
 export const toView = (domain: DomainRecord, tmDelete = ''): DomainView => view.parse({ ...domain, tm_delete: tmDelete });

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { timestamp } from '../schemas/common.js';
 import { customerExtensionsIndex, domainExtensionsIndex, extensionIndexKeys, extensionKey } from '../table/keys.js';
+import { deferred } from '../schemas/deferred.js';
 import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
 
 /**
@@ -11,21 +12,23 @@ import { ENTITY_ATTRIBUTE, parseItem } from './item.js';
 const ENTITY = 'extension';
 
 /** The stored extension item, the one definition of its fields. */
-export const record = z.object({
-  id: z.string(),
-  customer_id: z.string(),
-  name: z.string(),
-  detail: z.string(),
-  domain_id: z.string(),
-  extension: z.string().check(z.describe('the SIP username')),
-  /** Returned by the API, as VoIPbin does; never logged. */
-  password: z.string().check(z.describe('the SIP digest password')),
-  direct_hash: z.string().check(z.describe('12 hex characters; reach the extension at sip:direct.<hash>@<SIP domain>')),
-  /** The domain's realm, copied at create: the credential item's key needs it. */
-  realm: z.string(),
-  tm_create: timestamp,
-  tm_update: timestamp,
-});
+export const record = deferred(() =>
+  z.object({
+    id: z.string(),
+    customer_id: z.string(),
+    name: z.string(),
+    detail: z.string(),
+    domain_id: z.string(),
+    extension: z.string().check(z.describe('the SIP username')),
+    /** Returned by the API, as VoIPbin does; never logged. */
+    password: z.string().check(z.describe('the SIP digest password')),
+    direct_hash: z.string().check(z.describe('12 hex characters; reach the extension at sip:direct.<hash>@<SIP domain>')),
+    /** The domain's realm, copied at create: the credential item's key needs it. */
+    realm: z.string(),
+    tm_create: timestamp,
+    tm_update: timestamp,
+  }),
+);
 export type ExtensionRecord = z.output<typeof record>;
 
 export const key = (customerId: string, extensionId: string) => extensionKey(customerId, extensionId);
@@ -48,28 +51,29 @@ export const fromItem = (item: Record<string, unknown>): ExtensionRecord => pars
 /** The address devices register: username@realm (the registrar caches credentials under it). */
 export const aorOf = (extension: Pick<ExtensionRecord, 'extension' | 'realm'>) => `${extension.extension}@${extension.realm}`;
 
-const field = record.shape;
-
 /**
  * The seed's extension object (customer_id replaces the seed's older user_id) plus the
  * fields VoIPbin's current clients read: username (= extension) and domain_name (the
  * realm devices register to).
  */
-export const view = z.object({
-  id: field.id,
-  customer_id: field.customer_id,
-  name: field.name,
-  detail: field.detail,
-  domain_id: field.domain_id,
-  extension: field.extension,
-  username: z.string().check(z.describe('the SIP user name devices authenticate with; always equal to extension')),
-  domain_name: z.string().check(z.describe("the SIP domain (realm) devices register to: the domain's realm")),
-  password: field.password,
-  direct_hash: field.direct_hash,
-  tm_create: field.tm_create,
-  tm_update: field.tm_update,
-  tm_delete: timestamp,
-}).check(z.meta({ id: 'Extension' }));
+export const view = deferred(() => {
+  const field = record.shape;
+  return z.object({
+    id: field.id,
+    customer_id: field.customer_id,
+    name: field.name,
+    detail: field.detail,
+    domain_id: field.domain_id,
+    extension: field.extension,
+    username: z.string().check(z.describe('the SIP user name devices authenticate with; always equal to extension')),
+    domain_name: z.string().check(z.describe("the SIP domain (realm) devices register to: the domain's realm")),
+    password: field.password,
+    direct_hash: field.direct_hash,
+    tm_create: field.tm_create,
+    tm_update: field.tm_update,
+    tm_delete: timestamp,
+  }).check(z.meta({ id: 'Extension' }));
+});
 export type ExtensionView = z.output<typeof view>;
 
 export const toView = (extension: ExtensionRecord, tmDelete = ''): ExtensionView =>

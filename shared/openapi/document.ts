@@ -5,7 +5,7 @@ import * as zm from 'zod/mini';
 import { httpStatusOf, type ErrorStatus } from '../errors.js';
 import { IDEMPOTENCY_KEY_FORMAT, takesIdempotencyKey } from '../http/idempotencyKey.js';
 import { isRegistrarAuth, type AnyRoute } from '../routes/route.js';
-import { errorEnvelope } from '../schemas/common.js';
+import { errorEnvelope } from '../schemas/openapi.js';
 import { errorExamples, operationExamples, type ErrorExample, type OperationExample } from './examples.js';
 import { readableAsClassic } from './zodMini.js';
 import { registerWebhookEvents } from './webhookEvents.js';

@@ -1,4 +1,5 @@
 import { globalRegistry } from 'zod/mini';
+import { built } from '../schemas/deferred.js';
 
 /**
  * zod-to-openapi reads classic zod's members on a schema: `.meta()` (id, description) and,
@@ -9,7 +10,8 @@ import { globalRegistry } from 'zod/mini';
  * are left as they are. Idempotent.
  */
 export function readableAsClassic<T>(schema: T, seen = new Set<unknown>()): T {
-  const s = schema as { _zod?: { def: Record<string, unknown> }; meta?: unknown };
+  // A deferred schema (shared/schemas/deferred.ts): its metadata is registered on the built one.
+  const s = built(schema) as { _zod?: { def: Record<string, unknown> }; meta?: unknown };
   if (!s?._zod || seen.has(s)) return schema;
   seen.add(s);
   if (typeof s.meta !== 'function') {

@@ -1,5 +1,6 @@
 import { accessKey, accessKeyCreate, accessKeyUpdate, accessKeyWithToken } from '../schemas/accessKeys.js';
-import { idParams, listOf, pageQuery } from '../schemas/common.js';
+import { idParams } from '../schemas/common.js';
+import { listOf, pageQuery } from '../schemas/paging.js';
 import { uses } from './access.js';
 import { defineRoute } from './route.js';
 

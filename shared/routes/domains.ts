@@ -1,4 +1,5 @@
-import { idParams, listOf, pageQuery } from '../schemas/common.js';
+import { idParams } from '../schemas/common.js';
+import { listOf, pageQuery } from '../schemas/paging.js';
 import { domain, domainCreate, domainUpdate } from '../schemas/domains.js';
 import { uses } from './access.js';
 import { defineRoute } from './route.js';

@@ -1,4 +1,5 @@
-import { idParams, listOf } from '../schemas/common.js';
+import { idParams } from '../schemas/common.js';
+import { listOf } from '../schemas/paging.js';
 import { extension, extensionCreate, extensionListQuery, extensionUpdate } from '../schemas/extensions.js';
 import { uses } from './access.js';
 import { defineRoute } from './route.js';

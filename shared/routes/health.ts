@@ -1,4 +1,4 @@
-import { healthStatus } from '../schemas/common.js';
+import { healthStatus } from '../schemas/health.js';
 import { uses } from './access.js';
 import { defineRoute } from './route.js';
 

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { UUID_PATTERN } from '../ids.js';
+import { deferred } from './deferred.js';
 
 /*
  * Every schema a route bundle reaches is written with `zod/mini` (issue 14): classic zod
@@ -24,72 +25,22 @@ import { UUID_PATTERN } from '../ids.js';
  *
  * Order matters where it shows: `.check(z.describe(t))` after z.optional(…) describes the
  * optional field, as classic `.optional().describe(t)` did. Error messages are zod's
- * English ones because shared/http/validate.ts loads that locale (mini loads none).
+ * English ones because shared/http/validate.ts loads that locale (mini loads none). *
+ * Every module-level schema is `deferred(() => …)` (shared/schemas/deferred.ts): built the
+ * first time it is used, so a function's cold start builds none of the schemas it merely
+ * reaches (test/deferredSchemas.test.ts). Inside the thunk, use other schemas freely.
  */
 
 /**
  * Our ids are UUIDs. A path id that is not one names nothing: the params check turns
  * the mismatch into 404 (shared/http/validate.ts), before any key is built from it.
  */
-export const entityId = z.string().check(z.regex(UUID_PATTERN));
-export const idParams = z.object({ id: entityId });
-
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Free text a person typed: no control characters (tab and newlines allowed), valid UTF-16. */
-export const plainText = (max: number) =>
-  z
-    .string()
-    .check(
-      z.maxLength(max),
-      z.refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters'),
-      z.refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text'),
-    );
-export const nameText = plainText(255);
-export const detailText = plainText(1024);
-
-/**
- * page_size: an integer; out-of-range values are clamped to 1..100 (shared/store/paging.ts),
- * an empty value means the default. Anything else (1.5, 0x10, 1e3, "ten", sent twice) is 400.
- */
-const pageSize = z
-  .union([
-    z.pipe(
-      z.string().check(z.regex(/^-?\d{1,15}$/, 'must be an integer (out-of-range values are clamped to 1..100)')),
-      z.transform(Number),
-    ),
-    z.pipe(
-      z.literal(''),
-      z.transform(() => undefined),
-    ),
-  ])
-  .check(z.meta({ type: 'integer', minimum: 1, maximum: 100, default: 100 }));
-
-export const pageQuery = z.object({
-  page_size: z.optional(pageSize).check(z.describe('1..100, default 100; out-of-range values are clamped')),
-  page_token: z.optional(z.string()).check(z.describe('next_page_token of the previous page')),
-});
-
-export const listOf = <T extends z.ZodMiniType>(item: T) =>
-  z.object({
-    result: z.array(item),
-    next_page_token: z.string().check(z.describe('"" on the last page; otherwise pass it as page_token')),
-  });
+export const entityId = deferred(() => z.string().check(z.regex(UUID_PATTERN)));
+export const idParams = deferred(() => z.object({ id: entityId }));
 
 /** The schema with a description for the OpenAPI document (the type stays the schema's own). */
 export const described = <T extends z.ZodMiniType>(schema: T, text: string) => schema.check(z.describe(text)) as T;
 
 /** "2021-02-23 02:09:39.701458" (UTC), or "" when unset. */
-export const timestamp = z.string().check(z.describe('UTC, "YYYY-MM-DD hh:mm:ss.ffffff", or "" when unset'));
+export const timestamp = deferred(() => z.string().check(z.describe('UTC, "YYYY-MM-DD hh:mm:ss.ffffff", or "" when unset')));
 
-export const errorEnvelope = z.object({
-  error: z.object({
-    status: z.string(),
-    reason: z.string(),
-    message: z.string(),
-    request_id: z.string(),
-  }),
-});
-
-export const healthStatus = z.object({ status: z.literal('ok') });

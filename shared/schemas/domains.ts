@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { strictBody } from './body.js';
-import { detailText, nameText } from './common.js';
+import { detailText, nameText } from './text.js';
+import { deferred } from './deferred.js';
 
 export const DOMAIN_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -12,7 +13,7 @@ export const DOMAIN_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  */
 export const DEFAULT_DOMAIN_NAME_PATTERN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|c-[0-9a-f]{32})$/;
 
-export const domainName = z
+export const domainName = deferred(() => z
   .string()
   .check(
     z.regex(
@@ -24,21 +25,21 @@ export const domainName = z
       'domain_name in the form of a customer id is reserved for default domains; choose another',
     ),
     z.describe('DNS label, unique across all customers; the realm is `<domain_name>.<SIP domain suffix>`'),
-  );
+  ));
 
-export const domainCreate = strictBody({
+export const domainCreate = deferred(() => strictBody({
   domain_name: domainName,
   name: z.optional(nameText),
   detail: z.optional(detailText),
-}).check(z.meta({ id: 'DomainCreate' }));
+}).check(z.meta({ id: 'DomainCreate' })));
 
-export const domainUpdate = strictBody(
+export const domainUpdate = deferred(() => strictBody(
   {
     name: z.optional(nameText).check(z.describe('omitted = unchanged')),
     detail: z.optional(detailText).check(z.describe('omitted = unchanged')),
   },
   ['id', 'customer_id', 'domain_name', 'realm'],
-).check(z.meta({ id: 'DomainUpdate' }));
+).check(z.meta({ id: 'DomainUpdate' })));
 
 /** The API's domain is the view of the stored record (shared/entities/domain.ts). */
 export { view as domain } from '../entities/domain.js';

@@ -1,22 +1,24 @@
 import * as z from 'zod/mini';
 import { UUID_PATTERN } from '../ids.js';
 import { strictBody } from './body.js';
-import { detailText, nameText, pageQuery } from './common.js';
+import { detailText, nameText } from './text.js';
+import { pageQuery } from './paging.js';
+import { deferred } from './deferred.js';
 
 export const EXTENSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
 
-const password = z
+const password = deferred(() => z
   .string()
   .check(
     z.describe(
       'at least 12 characters, printable ASCII, with letters and digits, not containing the extension; omitted or "" on create = a strong one is generated',
     ),
-  );
+  ));
 
 /** Fields of an extension a PUT may not change: naming one is a 400 "<field> cannot be changed". */
 const IMMUTABLE_EXTENSION_FIELDS = ['id', 'customer_id', 'domain_id', 'domain_name', 'extension', 'username', 'direct_hash'];
 
-export const extensionCreate = strictBody({
+export const extensionCreate = deferred(() => strictBody({
   name: z.optional(nameText),
   detail: z.optional(detailText),
   domain_id: z
@@ -40,9 +42,9 @@ export const extensionCreate = strictBody({
     path: ['username'],
   }),
   z.meta({ id: 'ExtensionCreate' }),
-);
+));
 
-export const extensionUpdate = strictBody(
+export const extensionUpdate = deferred(() => strictBody(
   {
     name: z.optional(nameText).check(z.describe('omitted = unchanged')),
     detail: z.optional(detailText).check(z.describe('omitted = unchanged')),
@@ -51,13 +53,13 @@ export const extensionUpdate = strictBody(
       .check(z.describe('omitted or "" = unchanged; a new one must meet the policy and invalidates the old at once')),
   },
   IMMUTABLE_EXTENSION_FIELDS,
-).check(z.meta({ id: 'ExtensionUpdate' }));
+).check(z.meta({ id: 'ExtensionUpdate' })));
 
-export const extensionListQuery = z.extend(pageQuery, {
+export const extensionListQuery = deferred(() => z.extend(pageQuery, {
   domain_id: z
     .optional(z.string())
     .check(z.describe("only this domain's extensions; an unknown id gives an empty list")),
-});
+}));
 
 /** The API's extension is the view of the stored record (shared/entities/extension.ts). */
 export { view as extension } from '../entities/extension.js';

@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import { strictBody } from './body.js';
-import { detailText, entityId, nameText, pageQuery, timestamp } from './common.js';
+import { entityId, timestamp } from './common.js';
+import { detailText, nameText } from './text.js';
+import { pageQuery } from './paging.js';
+import { deferred } from './deferred.js';
 
 /** Every event a subscription may ask for (docs/webhooks.md). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -17,35 +20,35 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Subscriptions a customer may have at a time. */
 export const MAX_WEBHOOKS_PER_CUSTOMER = 10;
 
-const eventType = z.enum(WEBHOOK_EVENT_TYPES);
+const eventType = deferred(() => z.enum(WEBHOOK_EVENT_TYPES));
 const d = z.describe;
 
-const url = z
+const url = deferred(() => z
   .string()
   .check(
     z.minLength(1),
     z.maxLength(2048),
     d('where events are POSTed: https (on AWS stages a public address); locally http://127.0.0.1... too'),
-  );
+  ));
 
-const eventTypes = z
+const eventTypes = deferred(() => z
   .array(eventType)
   .check(
     z.minLength(1),
     z.maxLength(WEBHOOK_EVENT_TYPES.length),
     z.refine((types) => new Set(types).size === types.length, 'event_types must not repeat a type'),
     d('the events to receive, a subset of the event types'),
-  );
+  ));
 
-export const webhookCreate = strictBody({
+export const webhookCreate = deferred(() => strictBody({
   url,
   event_types: eventTypes,
   name: z.optional(nameText),
   detail: z.optional(detailText),
   enabled: z.optional(z.boolean()).check(d('default true')),
-}).check(z.meta({ id: 'WebhookCreate' }));
+}).check(z.meta({ id: 'WebhookCreate' })));
 
-export const webhookUpdate = strictBody(
+export const webhookUpdate = deferred(() => strictBody(
   {
     url: z.optional(url).check(d('omitted = unchanged')),
     event_types: z.optional(eventTypes).check(d('omitted = unchanged')),
@@ -54,9 +57,9 @@ export const webhookUpdate = strictBody(
     enabled: z.optional(z.boolean()).check(d('omitted = unchanged; true again after a 410 re-enables delivery')),
   },
   ['id', 'customer_id', 'secret', 'disabled_reason'],
-).check(z.meta({ id: 'WebhookUpdate' }));
+).check(z.meta({ id: 'WebhookUpdate' })));
 
-export const webhook = z
+export const webhook = deferred(() => z
   .object({
     id: z.string(),
     customer_id: z.string(),
@@ -71,17 +74,17 @@ export const webhook = z
     tm_create: timestamp,
     tm_update: timestamp,
   })
-  .check(z.meta({ id: 'Webhook' }));
+  .check(z.meta({ id: 'Webhook' })));
 
-export const webhookWithSecret = z
+export const webhookWithSecret = deferred(() => z
   .extend(webhook, {
     secret: z.string().check(d('whsec_ + base64 of the 24-byte signing key (Standard Webhooks); returned only here, store it now')),
   })
-  .check(z.meta({ id: 'WebhookWithSecret' }));
+  .check(z.meta({ id: 'WebhookWithSecret' })));
 
-export const webhookDeliveryParams = z.object({ id: entityId, delivery_id: entityId });
+export const webhookDeliveryParams = deferred(() => z.object({ id: entityId, delivery_id: entityId }));
 
-export const webhookDelivery = z
+export const webhookDelivery = deferred(() => z
   .object({
     id: z.string().check(d('the webhook-id header of every attempt of this delivery')),
     webhook_id: z.string(),
@@ -97,10 +100,10 @@ export const webhookDelivery = z
     tm_create: timestamp,
     tm_update: timestamp,
   })
-  .check(z.meta({ id: 'WebhookDelivery' }));
+  .check(z.meta({ id: 'WebhookDelivery' })));
 
-export const webhookDeliveryList = z.object({
+export const webhookDeliveryList = deferred(() => z.object({
   result: z.array(webhookDelivery).check(d('newest first; kept 30 days')),
   next_page_token: z.string().check(d('"" on the last page; otherwise pass it as page_token')),
-});
+}));
 export const webhookDeliveryQuery = pageQuery;

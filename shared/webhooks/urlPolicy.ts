@@ -12,32 +12,41 @@ import { config } from '../config.js';
  */
 export const isLocalStage = (stage = config.stage) => stage === 'local' || stage === 'test';
 
-const blocked = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-  ['fd00:ec2::', 32],
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+/**
+ * The networks refused on AWS stages, built at the first check: most functions that bundle
+ * this module (every subscription route) never check an address.
+ */
+let refusedNetworks: BlockList | undefined;
+function refused(): BlockList {
+  if (refusedNetworks) return refusedNetworks;
+  const blocked = new BlockList();
+  for (const [network, prefix] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const) {
+    blocked.addSubnet(network, prefix, 'ipv4');
+  }
+  for (const [network, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+    ['64:ff9b::', 96],
+    ['fd00:ec2::', 32],
+  ] as const) {
+    blocked.addSubnet(network, prefix, 'ipv6');
+  }
+  return (refusedNetworks = blocked);
 }
 
 /** True when an address must never be a webhook target on AWS (IPv4-mapped IPv6 included). */
@@ -46,7 +55,7 @@ export function isRefusedAddress(address: string): boolean {
   if (mapped) return isRefusedAddress(mapped[1]!);
   const family = isIP(address);
   if (family === 0) return true;
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return refused().check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 const isLoopbackHost = (host: string) =>

@@ -5,7 +5,7 @@ import { buildOpenApiDocument, documentedErrorStatuses, GATEWAY_ERROR_STATUSES, 
 import type { AnyRoute } from '../../shared/routes/route.js';
 import { routes } from '../../shared/routes/index.js';
 import { createMatcher } from '../../shared/routes/match.js';
-import { errorEnvelope } from '../../shared/schemas/common.js';
+import { errorEnvelope } from '../../shared/schemas/openapi.js';
 
 const match = createMatcher(routes);
 
