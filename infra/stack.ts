@@ -8,6 +8,7 @@ import { TableBackup } from './backup.js';
 import { Monitoring } from './monitoring.js';
 import type { RegistrarRouteName } from './registrarSizing.js';
 import { REGISTRAR_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
+import { routeBundlingOptions } from './routeBundling.js';
 import { RouteFunction } from './routeFunction.js';
 import { baseEnvironment, readsSecrets, wireRoute } from './routeWiring.js';
 import { StageSecrets } from './secrets.js';
@@ -59,11 +60,14 @@ export class SipRegistryStack extends Stack {
     if (stage.backup) new TableBackup(this, 'Backup', { stage, table });
     const secrets = new StageSecrets(this, 'Secrets', stage);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName, secretsReader = false) => {
+    // route: undefined for the fallback.
+    const newFunction = (id: string, handler: string, description: string, route?: AnyRoute, registrar?: RegistrarRouteName, secretsReader = false) => {
       const fn = new RouteFunction(this, id, {
         handler,
         description,
         readsSecrets: secretsReader,
+        // The route's own bundling (values it inlines at synth, infra/routeBundling.ts).
+        bundling: routeBundlingOptions(route, routeTable),
         environment: baseEnvironment(stage),
         logRetention: stage.logRetentionDays as logs.RetentionDays,
         removalPolicy,
@@ -99,7 +103,7 @@ export class SipRegistryStack extends Stack {
 
     const apiRoutes = routeTable.map((route) => {
       const registrar = isRegistrarAuth(route.auth) ? registrarRouteName(route) : undefined;
-      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
+      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, route, registrar, readsSecrets(route, stage));
       wireRoute(fn, route, { stage, table, secrets, webhookQueue: webhooks.queue });
       return {
         operationId: route.operationId,
