@@ -5,15 +5,17 @@ import type { AnyRoute, InlinedValue } from '../shared/routes/route.js';
 import { bundlingOptions } from './routeFunction.js';
 
 /**
- * CDK hands each define to esbuild as one command-line argument, inside one `sh -c` string
- * (and one environment variable) when esbuild runs through npx; Linux refuses any single
- * one over 128 KiB (MAX_ARG_STRLEN) with a bare E2BIG. Refuse earlier, saying why.
+ * CDK hands each define to esbuild as a command-line argument; run through npx, the whole
+ * esbuild command is one `sh -c` argument and one environment variable
+ * (npm_lifecycle_script), and Linux refuses any one string over 128 KiB (MAX_ARG_STRLEN)
+ * with a bare E2BIG. Refuse earlier, saying why (the OpenAPI document is about 101 KiB).
  */
 export const MAX_DEFINE_BYTES = 120 * 1024;
 
 /** Each inlined value: the expression the handler reads, and its value's JS source (a literal). */
 const inlined: Record<InlinedValue, { expression: string; source: (routeTable: readonly AnyRoute[]) => string }> = {
-  // functions/openapi/get.ts serves this text as it is: the document JSON.stringify gives.
+  // The JSON text of the document (what functions/openapi/get.ts serves as it is), as a JS
+  // string literal: esbuild puts it where the handler reads process.env.OPENAPI_DOCUMENT.
   openApiDocument: {
     expression: 'process.env.OPENAPI_DOCUMENT',
     source: (routeTable) => JSON.stringify(JSON.stringify(buildOpenApiDocument(routeTable))),
@@ -24,19 +26,18 @@ const inlined: Record<InlinedValue, { expression: string; source: (routeTable: r
 const built = new WeakMap<readonly AnyRoute[], Map<InlinedValue, string>>();
 
 function sourceOf(value: InlinedValue, routeTable: readonly AnyRoute[]): string {
-  const forTable = built.get(routeTable) ?? new Map<InlinedValue, string>();
-  built.set(routeTable, forTable);
-  let source = forTable.get(value);
-  if (source === undefined) {
-    source = inlined[value].source(routeTable);
-    const bytes = Buffer.byteLength(source);
-    if (bytes > MAX_DEFINE_BYTES) {
-      throw new Error(
-        `${value} is ${bytes} bytes, more than one esbuild argument may carry (${MAX_DEFINE_BYTES}): inline it another way (infra/routeBundling.ts)`,
-      );
-    }
-    forTable.set(value, source);
+  if (!built.has(routeTable)) built.set(routeTable, new Map());
+  const forTable = built.get(routeTable)!;
+  const known = forTable.get(value);
+  if (known !== undefined) return known;
+  const source = inlined[value].source(routeTable);
+  const bytes = Buffer.byteLength(source);
+  if (bytes > MAX_DEFINE_BYTES) {
+    throw new Error(
+      `${value} is ${bytes} bytes, more than one esbuild argument may carry (${MAX_DEFINE_BYTES}): inline it another way (infra/routeBundling.ts)`,
+    );
   }
+  forTable.set(value, source);
   return source;
 }
 
