@@ -10,7 +10,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 /** The options translated below; any other key set in bundlingOptions is refused. */
 const TRANSLATED = new Set([
-  'format', 'target', 'minify', 'sourceMap', 'bundleAwsSDK', 'externalModules', 'mainFields', 'banner', 'tsconfig',
+  'format', 'target', 'minify', 'sourceMap', 'bundleAwsSDK', 'externalModules', 'mainFields', 'banner', 'tsconfig', 'define',
 ]);
 
 /** esbuild options equal to the CLI arguments CDK passes for these bundling options. */
@@ -31,6 +31,8 @@ export function esbuildOptionsFor(options: BundlingOptions): BuildOptions {
     mainFields: options.mainFields,
     ...(options.banner ? { banner: { js: options.banner } } : {}),
     ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}),
+    // CDK passes each as --define:key=value, the value as given (already JS source).
+    ...(options.define ? { define: options.define } : {}),
     logLevel: 'silent',
   };
 }
@@ -42,23 +44,31 @@ export async function bundleLikeCdk(options: BundlingOptions, entry: string, out
 }
 
 /**
- * Bundles several entries at once (one esbuild run: each output is the same file a build
- * of its entry alone gives, since nothing is split); returns, per entry, the input files
- * that contribute bytes to its output (esbuild parses more than tree shaking keeps).
+ * Bundles several entries, each with its function's options: one esbuild run per distinct
+ * options object (each output is the same file a build of its entry alone gives, since
+ * nothing is split); returns, per entry, the input files that contribute bytes to its
+ * output (esbuild parses more than tree shaking keeps).
  */
-export async function bundleManyLikeCdk(options: BundlingOptions, entries: readonly string[], outdir: string): Promise<Map<string, string[]>> {
-  const { metafile } = await build({
-    ...esbuildOptionsFor(options),
-    entryPoints: entries.map((entry, i) => ({ in: entry, out: String(i) })),
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    metafile: true,
-  });
+export async function bundleManyLikeCdk(
+  entries: readonly { entry: string; options: BundlingOptions }[],
+  outdir: string,
+): Promise<Map<string, string[]>> {
+  const byOptions = new Map<BundlingOptions, number[]>();
+  entries.forEach(({ options }, i) => byOptions.set(options, [...(byOptions.get(options) ?? []), i]));
   const inputs = new Map<string, string[]>();
-  for (const output of Object.values(metafile.outputs)) {
-    if (!output.entryPoint) continue;
-    const entry = entries.find((e) => e.endsWith(output.entryPoint!));
-    if (entry) inputs.set(entry, Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([input]) => input));
+  for (const [options, indexes] of byOptions) {
+    const { metafile } = await build({
+      ...esbuildOptionsFor(options),
+      entryPoints: indexes.map((i) => ({ in: entries[i]!.entry, out: String(i) })),
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      metafile: true,
+    });
+    for (const output of Object.values(metafile.outputs)) {
+      if (!output.entryPoint) continue;
+      const entry = indexes.map((i) => entries[i]!.entry).find((e) => e.endsWith(output.entryPoint!));
+      if (entry) inputs.set(entry, Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([input]) => input));
+    }
   }
   return inputs;
 }

@@ -22,7 +22,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { bundlingOptions } from '../infra/routeFunction.js';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { routeBundlingOptions } from '../infra/routeBundling.js';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
 import { fallbackHandler, routes } from '../shared/routes/index.js';
 import { ensureTable } from '../shared/table/ensure.js';
@@ -59,10 +60,13 @@ const percentile = (values: number[], p: number) => {
 
 const FLOOR = 'SDK floor';
 
-/** Every function CDK deploys (one per route, and the fallback), by the name the bench prints. */
-function functionBundles(): Map<string, string> {
-  const all = new Map<string, string>(routes.map((route) => [`${route.method} ${route.path}`, route.handler]));
-  all.set('$default (fallback)', fallbackHandler);
+/**
+ * Every function CDK deploys (one per route, and the fallback), by the name the bench
+ * prints, with the bundling options CDK builds it with (infra/routeBundling.ts).
+ */
+function functionBundles(): Map<string, { entry: string; options: BundlingOptions }> {
+  const all = new Map(routes.map((route) => [`${route.method} ${route.path}`, { entry: route.handler, options: routeBundlingOptions(route) }]));
+  all.set('$default (fallback)', { entry: fallbackHandler, options: routeBundlingOptions() });
   return new Map([...all].filter(([name]) => name.includes(ROUTE_FILTER)));
 }
 
@@ -99,10 +103,10 @@ async function main() {
   try {
     // 1 + 2: cold import and memory, every function against the SDK floor.
     const files = new Map<string, string>();
-    const sources = new Map([[FLOOR, 'bench/sdkFloor.ts'], ...functionBundles()]);
-    for (const [name, entry] of sources) {
+    const sources = new Map([[FLOOR, { entry: 'bench/sdkFloor.ts', options: routeBundlingOptions() }], ...functionBundles()]);
+    for (const [name, { entry, options }] of sources) {
       const out = join(dir, `${files.size}.mjs`);
-      await bundleLikeCdk(bundlingOptions, resolve(root, entry), out);
+      await bundleLikeCdk(options, resolve(root, entry), out);
       files.set(name, out);
     }
     const names = [...files.keys()].filter((name) => name !== FLOOR);

@@ -43,6 +43,8 @@ export interface RouteFunctionProps {
   reservedConcurrentExecutions?: number;
   /** The function reads a secret at run time: it gets the Parameters and Secrets extension. */
   readsSecrets?: boolean;
+  /** Default bundlingOptions; a route's own come from routeBundlingOptions (infra/routeBundling.ts). */
+  bundling?: BundlingOptions;
 }
 
 /**
@@ -101,7 +103,7 @@ export class RouteFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
-      bundling: bundlingOptions,
+      bundling: props.bundling ?? bundlingOptions,
     });
   }
 }

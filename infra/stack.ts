@@ -9,6 +9,7 @@ import { TableBackup } from './backup.js';
 import { Monitoring } from './monitoring.js';
 import type { RegistrarRouteName } from './registrarSizing.js';
 import { REGISTRAR_LAMBDA_TIMEOUT_SECONDS } from './registrarTimeouts.js';
+import { routeBundlingOptions } from './routeBundling.js';
 import { RouteFunction } from './routeFunction.js';
 import { baseEnvironment, readsSecrets, wireRoute } from './routeWiring.js';
 import { StageSecrets } from './secrets.js';
@@ -60,11 +61,14 @@ export class SipRegistryStack extends Stack {
     if (stage.backup) new TableBackup(this, 'Backup', { stage, table });
     const secrets = new StageSecrets(this, 'Secrets', stage);
     const removalPolicy = stage.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const newFunction = (id: string, handler: string, description: string, registrar?: RegistrarRouteName, secretsReader = false) => {
+    // route: its bundling options (the fallback's are the common ones).
+    const newFunction = (id: string, handler: string, description: string, route?: AnyRoute, registrar?: RegistrarRouteName, secretsReader = false) => {
       const fn = new RouteFunction(this, id, {
         handler,
         description,
         readsSecrets: secretsReader,
+        // The route's own bundling (values it inlines at synth, infra/routeBundling.ts).
+        bundling: routeBundlingOptions(route, routeTable),
         environment: baseEnvironment(stage),
         logRetention: stage.logRetentionDays as logs.RetentionDays,
         removalPolicy,
@@ -101,7 +105,7 @@ export class SipRegistryStack extends Stack {
     const wiring = { stage, table, secrets, webhookQueue: webhooks.queue, routes: routeTable };
     const apiRoutes = routeTable.map((route) => {
       const registrar = isRegistrarAuth(route.auth) ? registrarRouteName(route) : undefined;
-      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, registrar, readsSecrets(route, stage));
+      const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, route, registrar, readsSecrets(route, stage));
       wireRoute(fn, route, wiring);
       return {
         operationId: route.operationId,
@@ -113,7 +117,7 @@ export class SipRegistryStack extends Stack {
       };
     });
     // Not a route of the table, but wired from its needs like one (the table's paths, for 405 vs 404).
-    const fallback = newFunction(fallbackFunctionId, fallbackRoute.handler, 'Unknown route or method: 404/405', undefined, readsSecrets(fallbackRoute, stage));
+    const fallback = newFunction(fallbackFunctionId, fallbackRoute.handler, 'Unknown route or method: 404/405', fallbackRoute, undefined, readsSecrets(fallbackRoute, stage));
     wireRoute(fallback, fallbackRoute, wiring);
 
     const api = new RegistryApi(this, 'Api', { stage, routes: apiRoutes, fallback: fallback.fn });

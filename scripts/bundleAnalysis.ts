@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { bundleLikeCdk } from '../bench/cdkBundle.js';
-import { bundlingOptions } from '../infra/routeFunction.js';
+import { routeBundlingOptions } from '../infra/routeBundling.js';
 import { routes } from '../shared/routes/index.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -45,14 +45,14 @@ async function main() {
   const filter = process.argv[2];
   const dir = mkdtempSync(join(tmpdir(), 'sip-bundles-'));
   try {
-    const floor = bytesByGroup(await bundleLikeCdk(bundlingOptions, join(root, 'bench/sdkFloor.ts'), join(dir, 'floor.mjs')));
+    const floor = bytesByGroup(await bundleLikeCdk(routeBundlingOptions(), join(root, 'bench/sdkFloor.ts'), join(dir, 'floor.mjs')));
     const floorTotal = [...floor.values()].reduce((a, b) => a + b, 0);
     console.log(`SDK floor: ${kb(floorTotal)}`);
     const seen = new Set<string>();
     for (const route of routes) {
       if (seen.has(route.handler) || (filter && !`${route.method} ${route.path} ${route.handler}`.includes(filter))) continue;
       seen.add(route.handler);
-      const groups = bytesByGroup(await bundleLikeCdk(bundlingOptions, join(root, route.handler), join(dir, `${seen.size}.mjs`)));
+      const groups = bytesByGroup(await bundleLikeCdk(routeBundlingOptions(route), join(root, route.handler), join(dir, `${seen.size}.mjs`)));
       const total = [...groups.values()].reduce((a, b) => a + b, 0);
       const excess = [...groups]
         .map(([group, bytes]) => [group, bytes - (floor.get(group) ?? 0)] as const)

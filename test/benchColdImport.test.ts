@@ -23,6 +23,12 @@ describe('bundles are built with the options CDK passes to esbuild', () => {
     });
   });
 
+  it("translates a route's define (the values it inlines at synth, infra/routeBundling.ts) as CDK passes it", () => {
+    const define = { 'process.env.OPENAPI_DOCUMENT': JSON.stringify('{"openapi":"3.1.0"}') };
+    expect(esbuildOptionsFor({ ...bundlingOptions, define }).define).toEqual(define);
+    expect(esbuildOptionsFor(bundlingOptions).define).toBeUndefined();
+  });
+
   it('refuses a bundling option it does not translate, rather than measure another bundle', () => {
     expect(() => esbuildOptionsFor({ ...bundlingOptions, keepNames: true })).toThrow(/keepNames/);
   });

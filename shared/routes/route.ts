@@ -43,6 +43,14 @@ export type RouteNeed =
   | 'webhookQueue'
   | 'routeTable'
   | 'accessKeyPermissions';
+/**
+ * Values computed once at `cdk synth` and compiled into the function's bundle
+ * (infra/routeBundling.ts), for what is the same on every request of a deployment and
+ * costly to build at cold start. Unbundled (the local gateway, tests) the handler builds
+ * the value itself.
+ * - openApiDocument: the OpenAPI document's JSON text as `process.env.OPENAPI_DOCUMENT`
+ */
+export type InlinedValue = 'openApiDocument';
 
 export interface RouteResponse {
   description: string;
@@ -71,6 +79,8 @@ export interface RouteDef<
    */
   access?: readonly TableUse[];
   needs?: readonly RouteNeed[];
+  /** Inlined into the function's bundle at synth (InlinedValue). */
+  inline?: readonly InlinedValue[];
   summary: string;
   tag: string;
   params?: P;

@@ -2,12 +2,12 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlingOptions, RouteFunction } from '../../infra/routeFunction.js';
+import { getEvent, invokeIsolated } from '../support/bundledHandler.js';
 
 /** esbuild on one real handler, on a busy 2-core machine. */
 const BUNDLE_TIMEOUT = 300_000;
@@ -88,44 +88,15 @@ describe('function bundles', () => {
     'carry the AWS SDK: the bundle alone, without node_modules, reads the table',
     () => {
       // The DynamoDB client is in the file (its target prefix), and it works from a directory
-      // where no package can be resolved: copy the bundle out and call the handler.
+      // where no package can be resolved: call the handler from a copy of the bundle alone.
       expect(code).toContain('DynamoDB_20120810');
-      const isolated = mkdtempSync(path.join(tmpdir(), 'sip-bundle-run-'));
-      try {
-        copyFileSync(path.join(assetDir, 'index.mjs'), path.join(isolated, 'index.mjs'));
-        const event = {
-          version: '2.0',
-          routeKey: 'GET /v1.0/health',
-          rawPath: '/v1.0/health',
-          rawQueryString: '',
-          headers: {},
-          requestContext: { http: { method: 'GET', path: '/v1.0/health' }, requestId: 'bundle-test', routeKey: 'GET /v1.0/health' },
-          isBase64Encoded: false,
-        };
-        const script = [
-          "const { handler } = await import('./index.mjs');",
-          `const result = await handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 });`,
-          'process.stdout.write(JSON.stringify(result));',
-        ].join('\n');
-        writeFileSync(path.join(isolated, 'run.mjs'), script);
-        const out = execFileSync(process.execPath, ['run.mjs'], {
-          cwd: isolated,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
-            TABLE_NAME: process.env.TABLE_NAME,
-            AWS_REGION: 'us-east-1',
-            LOG_LEVEL: 'SILENT',
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          },
-        });
-        const result = JSON.parse(out) as { statusCode: number; body: string };
-        expect(result.statusCode).toBe(200);
-        expect(JSON.parse(result.body)).toEqual({ status: 'ok' });
-      } finally {
-        rmSync(isolated, { recursive: true, force: true });
-      }
+      const result = invokeIsolated(path.join(assetDir, 'index.mjs'), getEvent('GET /v1.0/health', '/v1.0/health'), {
+        DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
+        TABLE_NAME: process.env.TABLE_NAME,
+        AWS_REGION: 'us-east-1',
+      });
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body!)).toEqual({ status: 'ok' });
     },
     BUNDLE_TIMEOUT,
   );
