@@ -24,7 +24,7 @@ describe('bundles are built with the options CDK passes to esbuild', () => {
   });
 
   it("translates a route's define (the values it inlines at synth, infra/routeBundling.ts) as CDK passes it", () => {
-    const define = { 'process.env.OPENAPI_DOCUMENT': JSON.stringify('{"openapi":"3.1.0"}') };
+    const define = { 'process.env.OPENAPI_DOCUMENT_GZIP': JSON.stringify('H4sIAAAAAAAAA6tWyi9ILcpLzEsJSi1OzUsBAJtrhPEQAAAA') };
     expect(esbuildOptionsFor({ ...bundlingOptions, define }).define).toEqual(define);
     expect(esbuildOptionsFor(bundlingOptions).define).toBeUndefined();
   });

@@ -48,7 +48,8 @@ export type RouteNeed =
  * (infra/routeBundling.ts), for what is the same on every request of a deployment and
  * costly to build at cold start. Unbundled (the local gateway, tests) the handler builds
  * the value itself.
- * - openApiDocument: the OpenAPI document's JSON text as `process.env.OPENAPI_DOCUMENT`
+ * - openApiDocument: the OpenAPI document's JSON text, gzipped, in base64, as
+ *   `process.env.OPENAPI_DOCUMENT_GZIP`
  */
 export type InlinedValue = 'openApiDocument';
 

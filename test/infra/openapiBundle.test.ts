@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_DEFINE_BYTES, routeBundlingOptions } from '../../infra/routeBundling.js';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { MAX_DEFINE_BYTES, openApiDocumentGzip, routeBundlingOptions } from '../../infra/routeBundling.js';
 import { bundlingOptions } from '../../infra/routeFunction.js';
 import { SipRegistryStack } from '../../infra/stack.js';
 import { stageConfig } from '../../infra/stageConfig.js';
@@ -77,16 +79,16 @@ describe('a route function\'s bundling options (routeBundlingOptions)', () => {
     expect(routeBundlingOptions()).toBe(bundlingOptions);
   });
 
-  it('define the OpenAPI document\'s JSON text for the route that inlines it', () => {
+  it('define the OpenAPI document\'s JSON text, gzipped, for the route that inlines it', () => {
     const options = routeBundlingOptions(docsRoutes.openapi, table);
-    expect(options).toEqual({
-      ...bundlingOptions,
-      define: { 'process.env.OPENAPI_DOCUMENT': JSON.stringify(JSON.stringify(buildOpenApiDocument(table))) },
-    });
+    expect(options).toEqual({ ...bundlingOptions, define: { 'process.env.OPENAPI_DOCUMENT_GZIP': JSON.stringify(openApiDocumentGzip(table)) } });
+    const packed = JSON.parse(options.define!['process.env.OPENAPI_DOCUMENT_GZIP']!) as string;
+    expect(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')).toBe(JSON.stringify(buildOpenApiDocument(table)));
   });
 
   it('refuse, naming the limit, a document too large for one esbuild argument', () => {
-    const huge = [{ ...docsRoutes.openapi, summary: 'x'.repeat(MAX_DEFINE_BYTES) }];
+    // Random text: gzip cannot make it smaller.
+    const huge = [{ ...docsRoutes.openapi, summary: randomBytes(MAX_DEFINE_BYTES).toString('base64') }];
     expect(() => routeBundlingOptions(huge[0], huge)).toThrow(/openApiDocument is \d+ bytes, more than one esbuild argument may carry/);
   });
 });
