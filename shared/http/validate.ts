@@ -4,8 +4,10 @@ import { invalidArgument, notFound } from '../errors.js';
 
 // zod/mini loads no locale: without this every message would be a bare "Invalid input".
 // The 400s name zod's English messages (test/inputs.test.ts), as they did on classic zod.
-// Only English is imported: `z.locales` would bundle every language (about 250 KB).
-z.config(en());
+// Only English is imported: `z.locales` would bundle every language (about 250 KB). Its
+// message tables are built at the first refused input, not at every cold start.
+let english: ReturnType<typeof en>['localeError'] | undefined;
+z.config({ localeError: (issue) => (english ??= en().localeError)(issue) });
 
 const REASONS = { params: 'INVALID_PATH_PARAMETER', query: 'INVALID_QUERY_PARAMETER', body: 'INVALID_BODY' } as const;
 
