@@ -3,7 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fallbackRoute } from '../shared/routes/fallback.js';
 import { routes } from '../shared/routes/index.js';
-import { isRegistrarAuth, type AnyRoute } from '../shared/routes/route.js';
+import { assertNeedsDeclared, isRegistrarAuth, type AnyRoute } from '../shared/routes/route.js';
 import { RegistryApi } from './api.js';
 import { TableBackup } from './backup.js';
 import { Monitoring } from './monitoring.js';
@@ -104,6 +104,9 @@ export class SipRegistryStack extends Stack {
 
     const wiring = { stage, table, secrets, webhookQueue: webhooks.queue, routes: routeTable };
     const apiRoutes = routeTable.map((route) => {
+      // A route whose shape implies a need it does not declare (page_token without
+      // pageTokens) stops the synth here, before any function could meet it at cold start.
+      assertNeedsDeclared(route);
       const registrar = isRegistrarAuth(route.auth) ? registrarRouteName(route) : undefined;
       const fn = newFunction(route.operationId, route.handler, `${route.method} ${route.path}`, route, registrar, readsSecrets(route, stage));
       wireRoute(fn, route, wiring);

@@ -5,7 +5,7 @@ import { configureRoute } from '../config.js';
 import { ApiError, internalError } from '../errors.js';
 import { logger } from '../log.js';
 import { tableUnavailable } from '../table/unavailable.js';
-import { assertNeedsDeclared, isRegistrarAuth, type AnyRoute, type AuthKind, type AuthOf, type BodyOf, type ParamsOf, type QueryOf } from '../routes/route.js';
+import { isRegistrarAuth, type AnyRoute, type AuthKind, type AuthOf, type BodyOf, type ParamsOf, type QueryOf } from '../routes/route.js';
 import { authenticateRequest, type AuthFor, type RegistrarVerifier } from './auth.js';
 import { assertBodySize, readJsonBody } from './body.js';
 import { idempotency } from './idempotency.js';
@@ -50,8 +50,9 @@ export function httpHandler<R extends AnyRoute>(route: R, fn: HandlerFn<R>, veri
     throw new Error(`${route.operationId}: wrap registrar routes with registrarHandler (shared/http/registrarHandler.ts)`);
   }
   // The configuration, once per cold start: on Lambda a variable the route needs and lacks
-  // stops the init here, with its name in the log (shared/config.ts).
-  assertNeedsDeclared(route);
+  // stops the init here, with its name in the log (shared/config.ts). That the route
+  // declares every need its shape implies is checked at synth (infra/stack.ts) and by
+  // test/config.test.ts, not here: it would build the route's schemas at every cold start.
   configureRoute(route);
   const base = async (_event: APIGatewayProxyEventV2, context: ApiContext): Promise<APIGatewayProxyStructuredResultV2> => {
     // A repeated request (same Idempotency-Key): its first reply, the work not done again.

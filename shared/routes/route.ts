@@ -122,7 +122,7 @@ const shapeOf = (schema: ZodType | undefined): Record<string, unknown> =>
 /**
  * Needs a route's shape implies: a route that takes page_token verifies (and issues) page
  * tokens (pageTokens). Without the need its function would have no key on Lambda;
- * httpHandler refuses such a route at cold start (shared/http/handler.ts). A list that is
+ * `cdk synth` refuses such a route (infra/stack.ts), as test/config.test.ts does. A list that is
  * always one page (GET /v1.0/webhooks: at most 10) answers next_page_token "" and takes
  * no page_token, so it needs no key.
  */

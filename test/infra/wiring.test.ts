@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pageQuery } from '../../shared/schemas/paging.js';
 import { SipRegistryStack } from '../../infra/stack.js';
 import { configFromEnvironment, NEED_VARIABLES } from '../../shared/config.js';
 import { stageConfig } from '../../infra/stageConfig.js';
@@ -191,6 +192,14 @@ describe('wiring from route needs', () => {
       expect(functionOf(synthed.stack, synthed.json, 'allPaths').environment.ROUTE_TABLE).toBe(ROUTE_TABLE);
       expect(functionOf(synthed.stack, synthed.json, 'whoAmI').environment.ACCESS_KEY_PERMISSIONS).toBe(ACCESS_KEY_PERMISSIONS);
     }
+  });
+
+  it('refuses to synthesize a route that takes page_token without the pageTokens need (not at its cold start)', () => {
+    const forgetful = { ...route('pages', '/v1.0/pages', 'none', []), query: pageQuery };
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new SipRegistryStack(app, 'Test-pages', { stage: stageConfig(stages, 'bare'), routes: [forgetful] })).toThrow(
+      /pages: pages are signed with the page-token key, but its needs lack 'pageTokens'/,
+    );
   });
 
   it('refuses to synthesize a function whose environment comes near the 4 KB Lambda allows, naming it and the variable', () => {
