@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../shared/mapLimit.js';
 import { queryBindings } from '../shared/store/bindings.js';
-import { newCustomer, useApi } from './support/api.js';
+import { newCustomerWithDomain, useApi } from './support/api.js';
 import { permutations } from './support/permutations.js';
 import { deliver, newExtension, nowSeconds, SECRET_A, useRegistrarSecrets, type Fixture } from './support/registrar.js';
 
@@ -17,9 +17,7 @@ let token = '';
 let customerId = '';
 let domain: { id: string; realm: string };
 beforeAll(async () => {
-  ({ token, customerId } = await newCustomer('delivery order'));
-  const created = await api.call('POST', '/v1.0/domains', { token, body: { domain_name: `order-${Date.now().toString(36)}` } });
-  domain = created.body;
+  ({ token, customerId, domain } = await newCustomerWithDomain(api, 'delivery order', 'order'));
 });
 
 type Build = (ext: Fixture, id: string) => Record<string, unknown>[];

@@ -7,12 +7,17 @@ import { accessKeyLookupItem, directHashItem, domainNameItem, sipCredentialItem 
 import * as Customer from '../shared/entities/customer.js';
 import * as Domain from '../shared/entities/domain.js';
 import * as Extension from '../shared/entities/extension.js';
+import * as Webhook from '../shared/entities/webhook.js';
+import * as Delivery from '../shared/entities/webhookDelivery.js';
 import { getAccessKey, findAccessKeyBySecretHash } from '../shared/store/accessKeys.js';
 import { queryBindings } from '../shared/store/bindings.js';
 import { getCustomer } from '../shared/store/customers.js';
 import { getDomain, getDomainNameClaim } from '../shared/store/domains.js';
 import { findExtensionByDirectHash, findSipCredential, getExtension } from '../shared/store/extensions.js';
 import { db, tableName } from '../shared/table/client.js';
+import { tableDefinition } from '../shared/table/definition.js';
+import { getDelivery, putDelivery } from '../shared/webhooks/deliveries.js';
+import { getWebhookRecord } from '../shared/webhooks/subscriptions.js';
 
 const put = (item: Record<string, unknown>) => db().send(new PutCommand({ TableName: tableName(), Item: item }));
 
@@ -56,7 +61,36 @@ function records() {
     tm_create: '2026-12-01 00:00:00.000000',
     tm_update: '',
   };
-  return { customer, accessKey, domain, extension };
+  const webhook: Webhook.WebhookRecord = {
+    id: randomUUID(),
+    customer_id: customerId,
+    url: 'https://hooks.example.test/in',
+    event_types: ['extension.created', 'registration.expired'],
+    name: 'crm',
+    detail: '',
+    enabled: false,
+    disabled_reason: 'endpoint_gone',
+    secret: `whsec_${randomUUID()}`,
+    tm_create: '2026-12-01 00:00:00.000000',
+    tm_update: '',
+  };
+  const createdAt = Date.UTC(2026, 11, 1);
+  const delivery: Delivery.DeliveryRecord = {
+    id: randomUUID(),
+    customer_id: customerId,
+    webhook_id: webhook.id,
+    event_id: `evt_${randomUUID()}`,
+    event_type: 'extension.created',
+    body: '{"type":"extension.created"}',
+    status: 'retrying',
+    attempts: 2,
+    last_response_code: 503,
+    last_error: '',
+    next_attempt_at: createdAt + 60_000,
+    created_at: createdAt,
+    updated_at: createdAt + 1_000,
+  };
+  return { customer, accessKey, domain, extension, webhook, delivery };
 }
 
 describe('each entity reads back what it wrote', () => {
@@ -107,6 +141,15 @@ describe('each entity reads back what it wrote', () => {
     });
   });
 
+  it('webhook and delivery records through DynamoDB; a delivery item lapses 30 days after it was made', async () => {
+    const { webhook, delivery } = records();
+    await put(Webhook.toItem(webhook));
+    expect(await putDelivery(delivery)).toBe(true);
+    expect(await getWebhookRecord(webhook.customer_id, webhook.id)).toEqual(webhook);
+    expect(await getDelivery(delivery.customer_id, delivery.webhook_id, delivery.id)).toEqual(delivery);
+    expect(Delivery.toItem(delivery)[tableDefinition.timeToLiveAttribute]).toBe(delivery.created_at / 1000 + 30 * 86400);
+  });
+
   it('items stored before a field was kept read with its documented default', async () => {
     const { customer, accessKey } = records();
     const { tm_update: _, ...customerWithoutUpdate } = Customer.toItem(customer);
@@ -132,6 +175,22 @@ describe('a stored item that is not its entity’s record', () => {
     const { domain } = records();
     expect(() => Extension.fromItem(Domain.toItem(domain))).toThrow('expected a stored extension item, read a domain item');
   });
+
+  it('webhook: an unknown disabled_reason or a missing secret names the attribute, never the secret', () => {
+    const { webhook } = records();
+    const { secret: _, ...withoutSecret } = Webhook.toItem(webhook);
+    expect(() => Webhook.fromItem(withoutSecret)).toThrow(/stored webhook item does not match its record: secret/);
+    const oddReason = { ...Webhook.toItem(webhook), disabled_reason: 'tired' };
+    expect(() => Webhook.fromItem(oddReason)).toThrow(/stored webhook item does not match its record: disabled_reason/);
+    expect(() => Webhook.fromItem(oddReason)).not.toThrow(webhook.secret);
+  });
+
+  it('webhook delivery: an item of another entity, or a status it cannot have', () => {
+    const { webhook, delivery } = records();
+    expect(() => Delivery.fromItem(Webhook.toItem(webhook))).toThrow('expected a stored webhook-delivery item, read a webhook item');
+    const odd = { ...Delivery.toItem(delivery), status: 'lost' };
+    expect(() => Delivery.fromItem(odd)).toThrow(/stored webhook-delivery item does not match its record: status/);
+  });
 });
 
 describe('the API view of a record', () => {
@@ -144,6 +203,22 @@ describe('the API view of a record', () => {
     expect(Domain.toView(domain)).not.toHaveProperty('extension_count');
     expect(Object.keys(Extension.toView(extension)).sort()).toEqual(documented(Extension.view));
     expect(Extension.toView(extension)).toMatchObject({ username: '100', domain_name: extension.realm });
+  });
+
+  it('webhook: never the secret, but for create and regenerate; a delivery: never the body, epoch ms as timestamps', () => {
+    const { webhook, delivery } = records();
+    const documented = (view: { shape: object }) => Object.keys(view.shape).sort();
+    expect(Object.keys(Webhook.toView(webhook)).sort()).toEqual(documented(Webhook.view));
+    expect(Webhook.toView(webhook)).not.toHaveProperty('secret');
+    expect(Webhook.toViewWithSecret(webhook)).toEqual({ ...Webhook.toView(webhook), secret: webhook.secret });
+    expect(Object.keys(Delivery.toView(delivery)).sort()).toEqual(documented(Delivery.view));
+    expect(Delivery.toView(delivery)).not.toHaveProperty('body');
+    expect(Delivery.toView(delivery)).toMatchObject({
+      next_retry: '2026-12-01 00:01:00.000000',
+      tm_create: '2026-12-01 00:00:00.000000',
+      tm_update: '2026-12-01 00:00:01.000000',
+    });
+    expect(Delivery.toView({ ...delivery, next_attempt_at: 0 }).next_retry).toBe('');
   });
 });
 

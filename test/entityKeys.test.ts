@@ -13,8 +13,8 @@ function sourcesUnder(folder: string): string[] {
 
 /**
  * The key builders (shared/table/keys.ts) of the customer, access key, domain, extension,
- * binding and claim entities: all of them but the idempotency and health items', which
- * have no entity module (their stores are their only users).
+ * binding, claim, webhook and webhook delivery entities: all of them but the idempotency
+ * and health items', which have no entity module (their stores are their only users).
  */
 const ENTITY_KEY_BUILDERS = [
   'customerKey',
@@ -35,6 +35,11 @@ const ENTITY_KEY_BUILDERS = [
   'BINDING_PREFIX',
   'bindingIndexKeys',
   'customerBindingsIndex',
+  'webhookKey',
+  'webhooksPrefix',
+  'webhookDeliveriesPartition',
+  'webhookDeliveryKey',
+  'WEBHOOK_DELIVERY_PREFIX',
 ];
 
 /**

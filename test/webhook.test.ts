@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REGISTRAR_AUTH_REJECTED } from '../shared/http/registrarAuth.js';
 import { logger } from '../shared/log.js';
 import { queryBindings } from '../shared/store/bindings.js';
-import { expectEnvelope, newCustomer, useApi } from './support/api.js';
+import { expectEnvelope, newCustomerWithDomain, useApi } from './support/api.js';
 import {
   binding,
   deliver,
@@ -24,9 +24,7 @@ let token = '';
 let customerId = '';
 let domain: { id: string; realm: string };
 beforeAll(async () => {
-  ({ token, customerId } = await newCustomer());
-  const created = await api.call('POST', '/v1.0/domains', { token, body: { domain_name: `wh-${Date.now().toString(36)}` } });
-  domain = created.body;
+  ({ token, customerId, domain } = await newCustomerWithDomain(api, 'test customer', 'wh'));
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_EVENTS } from '../shared/schemas/registrarEvents.js';
 import { queryBindings } from '../shared/store/bindings.js';
-import { expectEnvelope, newCustomer, useApi } from './support/api.js';
+import { expectEnvelope, newCustomerWithDomain, useApi } from './support/api.js';
 import {
   binding,
   deliver,
@@ -26,9 +26,7 @@ let token = '';
 let customerId = '';
 let domain: { id: string; realm: string };
 beforeAll(async () => {
-  ({ token, customerId } = await newCustomer('batches'));
-  const created = await api.call('POST', '/v1.0/domains', { token, body: { domain_name: `batch-${Date.now().toString(36)}` } });
-  domain = created.body;
+  ({ token, customerId, domain } = await newCustomerWithDomain(api, 'batches', 'batch'));
 });
 
 const fixture = () => newExtension(api, token, domain);
@@ -204,12 +202,8 @@ describe('owner ids from the registrar cache', () => {
 
   it("cannot put a binding into another customer's extension: the AOR decides", async () => {
     const ours = await fixture();
-    const other = await newCustomer('other tenant');
-    const theirDomain = await api.call('POST', '/v1.0/domains', {
-      token: other.token,
-      body: { domain_name: `batch-other-${Date.now().toString(36)}` },
-    });
-    const theirs = await newExtension(api, other.token, theirDomain.body);
+    const other = await newCustomerWithDomain(api, 'other tenant', 'batch-other');
+    const theirs = await newExtension(api, other.token, other.domain);
     const id = ruid();
     // Our AOR with their ids: written to OUR extension, nothing in theirs.
     const reply = await sendBatch([refresh(ours, id, 3, { customer_id: other.customerId, extension_id: theirs.extensionId })]);

@@ -1,10 +1,11 @@
 import { updateConfig } from '../shared/config.js';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryIdOf, getDelivery, putDelivery } from '../shared/webhooks/deliveries.js';
+import { getDelivery } from '../shared/webhooks/deliveries.js';
 import { attemptDelivery } from '../shared/webhooks/pipeline.js';
 import { createWebhook } from '../shared/webhooks/subscriptions.js';
 import { newCustomer } from './support/api.js';
+import { recordDelivery } from './support/webhookDeliveries.js';
 
 /**
  * SSRF at delivery time on an AWS stage: a URL saved while its name resolved to a public
@@ -33,22 +34,11 @@ describe('delivery on an AWS stage', () => {
     const { customerId } = await newCustomer();
     // Saved on the test stage (https to any host is accepted there), delivered on "prod".
     const webhook = await createWebhook(customerId, { url, event_types: ['extension.created'] });
-    const now = Date.now();
-    const id = deliveryIdOf(`evt_${now}`, webhook.id, now);
-    await putDelivery({
-      id,
-      customer_id: customerId,
-      webhook_id: webhook.id,
-      event_id: 'evt_x',
-      event_type: 'extension.created',
-      body: '{}',
+    const id = await recordDelivery(customerId, webhook.id, {
       status: 'pending',
       attempts: 0,
       last_response_code: 0,
-      last_error: '',
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
+      next_attempt_at: Date.now(),
     });
     return { customerId, webhookId: webhook.id, deliveryId: id };
   }

@@ -64,7 +64,7 @@ export function updateExpression(parts: UpdateParts, names: readonly string[] = 
  * SET for exactly the fields given (undefined = leave alone: PUT never blanks what its
  * body omits) plus tm_update. `#pk` is named for the callers' attribute_exists condition.
  */
-export function setGivenFields(changes: Record<string, string | undefined>, tmUpdate: string) {
+export function setGivenFields(changes: Record<string, unknown>, tmUpdate: string) {
   const update = updateExpression({ set: { ...changes, tm_update: tmUpdate } });
   return { ...update, ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pk': 'PK' } };
 }
@@ -76,7 +76,7 @@ export function setGivenFields(changes: Record<string, string | undefined>, tmUp
  */
 export async function updateGivenFields<T>(
   key: Key,
-  changes: Record<string, string | undefined>,
+  changes: Record<string, unknown>,
   tmUpdate: string,
   fromItem: (item: Record<string, unknown>) => T,
 ): Promise<T | undefined> {

@@ -1,65 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import type * as z from 'zod';
 import { notFound } from '../errors.js';
-import { formatTimestamp } from '../ids.js';
-import type { webhookDelivery, WebhookEventType } from '../schemas/webhooks.js';
+import * as Delivery from '../entities/webhookDelivery.js';
+import { updateExpression } from '../store/expressions.js';
 import { queryPage, type PageRequest } from '../store/queryPage.js';
+import { readItem } from '../store/readItem.js';
 import { db, tableName } from '../table/client.js';
-import { tableDefinition } from '../table/definition.js';
-import { WEBHOOK_DELIVERY_PREFIX, webhookDeliveriesPartition, webhookDeliveryKey } from '../table/keys.js';
 import type { DeliveryQueue } from './pipeline.js';
 import { getWebhookRecord, webhookNotFound } from './subscriptions.js';
 
 /**
- * One delivery = one event for one subscription: an item in the subscription's
- * partition holding the exact body sent (so every retry and a redelivery send the same
- * bytes under the same webhook-id) and the state of its attempts. Kept 30 days (TTL).
+ * Webhook deliveries: the store and the operations of the routes. The entity (keys,
+ * stored record with the exact body sent, item mapping with its TTL, API view) is
+ * shared/entities/webhookDelivery.ts.
  */
-export const DELIVERY_RETENTION_DAYS = 30;
-
-export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
-
-export interface DeliveryRecord {
-  id: string;
-  customer_id: string;
-  webhook_id: string;
-  event_id: string;
-  event_type: WebhookEventType;
-  /** The JSON body, signed and sent as is. */
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  last_response_code: number;
-  last_error: string;
-  /** Epoch ms of the next attempt; 0 when none is due. */
-  next_attempt_at: number;
-  created_at: number;
-  updated_at: number;
-}
-
-export type DeliveryView = z.output<typeof webhookDelivery>;
-
-export const toDeliveryView = (d: DeliveryRecord): DeliveryView => ({
-  id: d.id,
-  webhook_id: d.webhook_id,
-  event_id: d.event_id,
-  event_type: d.event_type,
-  status: d.status,
-  attempts: d.attempts,
-  last_response_code: d.last_response_code,
-  last_error: d.last_error,
-  next_retry: d.next_attempt_at ? formatTimestamp(d.next_attempt_at) : '',
-  tm_create: formatTimestamp(d.created_at),
-  tm_update: formatTimestamp(d.updated_at),
-});
-
-const recordOf = (item: Record<string, unknown>): DeliveryRecord => {
-  const { PK: _pk, SK: _sk, entity: _e, ttl: _t, ...rest } = item;
-  return rest as unknown as DeliveryRecord;
-};
-
 /**
  * A UUID-shaped, time-ordered id (UUIDv7 layout) made from the event's time and a hash of
  * (event id, subscription id): the deliveries list sorts by event time, and a retried
@@ -74,20 +29,13 @@ export function deliveryIdOf(eventId: string, webhookId: string, atMs: number): 
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const ttlOf = (now: number) => Math.ceil(now / 1000) + DELIVERY_RETENTION_DAYS * 86400;
-
 /** Records a new delivery; false when it exists already (a retried stream batch). */
-export async function putDelivery(record: DeliveryRecord): Promise<boolean> {
+export async function putDelivery(record: Delivery.DeliveryRecord): Promise<boolean> {
   try {
     await db().send(
       new PutCommand({
         TableName: tableName(),
-        Item: {
-          ...webhookDeliveryKey(record.customer_id, record.webhook_id, record.id),
-          entity: 'webhook-delivery',
-          ...record,
-          [tableDefinition.timeToLiveAttribute]: ttlOf(record.created_at),
-        },
+        Item: Delivery.toItem(record),
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
@@ -98,35 +46,21 @@ export async function putDelivery(record: DeliveryRecord): Promise<boolean> {
   }
 }
 
-export async function getDelivery(customerId: string, webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: webhookDeliveryKey(customerId, webhookId, deliveryId), ConsistentRead: true }),
-  );
-  return Item ? recordOf(Item) : undefined;
+export async function getDelivery(customerId: string, webhookId: string, deliveryId: string): Promise<Delivery.DeliveryRecord | undefined> {
+  return readItem(Delivery.key(customerId, webhookId, deliveryId), Delivery.fromItem);
 }
 
 /** Writes the outcome of one attempt (or of a redelivery request). */
 export async function recordAttempt(
-  d: Pick<DeliveryRecord, 'customer_id' | 'webhook_id' | 'id'>,
-  state: Pick<DeliveryRecord, 'status' | 'attempts' | 'last_response_code' | 'last_error' | 'next_attempt_at'>,
+  d: Pick<Delivery.DeliveryRecord, 'customer_id' | 'webhook_id' | 'id'>,
+  state: Pick<Delivery.DeliveryRecord, 'status' | 'attempts' | 'last_response_code' | 'last_error' | 'next_attempt_at'>,
 ) {
-  const now = Date.now();
   await db().send(
     new UpdateCommand({
       TableName: tableName(),
-      Key: webhookDeliveryKey(d.customer_id, d.webhook_id, d.id),
-      UpdateExpression:
-        'SET #status = :status, attempts = :attempts, last_response_code = :code, last_error = :error, next_attempt_at = :next, updated_at = :now',
+      Key: Delivery.key(d.customer_id, d.webhook_id, d.id),
+      ...updateExpression({ set: { ...state, updated_at: Date.now() } }),
       ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':status': state.status,
-        ':attempts': state.attempts,
-        ':code': state.last_response_code,
-        ':error': state.last_error,
-        ':next': state.next_attempt_at,
-        ':now': now,
-      },
     }),
   );
 }
@@ -141,14 +75,13 @@ export async function listDeliveries(customerId: string, webhookId: string, page
   const result = await queryPage(
     {
       scope: { customerId, listing: 'webhook-deliveries', filter: webhookId },
-      partitionKey: webhookDeliveriesPartition(customerId, webhookId),
-      sortKeyPrefix: WEBHOOK_DELIVERY_PREFIX,
+      ...Delivery.listing(customerId, webhookId),
       newestFirst: true,
     },
     page,
-    recordOf,
+    Delivery.fromItem,
   );
-  return { result: result.items.map(toDeliveryView), next_page_token: result.nextPageToken };
+  return { result: result.items.map(Delivery.toView), next_page_token: result.nextPageToken };
 }
 
 /**
@@ -170,5 +103,5 @@ export async function requestRedelivery(
   const state = { ...delivery, status: 'pending' as const, last_error: delivery.last_error, next_attempt_at: Date.now() };
   await recordAttempt(delivery, state);
   await target.enqueue([{ customerId, webhookId, deliveryId }]);
-  return toDeliveryView({ ...delivery, ...state, updated_at: Date.now() });
+  return Delivery.toView({ ...delivery, ...state, updated_at: Date.now() });
 }

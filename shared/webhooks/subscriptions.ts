@@ -1,74 +1,25 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { formatTimestamp, newId } from '../ids.js';
-import type { webhook, webhookCreate, webhookUpdate, webhookWithSecret } from '../schemas/webhooks.js';
-import { MAX_WEBHOOKS_PER_CUSTOMER, type WebhookEventType } from '../schemas/webhooks.js';
-import { transactWrite } from '../store/transactions.js';
-import { db, tableName } from '../table/client.js';
+import type { webhookCreate, webhookUpdate } from '../schemas/webhooks.js';
+import { MAX_WEBHOOKS_PER_CUSTOMER } from '../schemas/webhooks.js';
+import { updateGivenFields } from '../store/expressions.js';
+import { queryAll } from '../store/queryAll.js';
+import { readItem } from '../store/readItem.js';
+import { deleteItem, putNew, transactWrite, updateItem } from '../store/transactions.js';
 import * as Customer from '../entities/customer.js';
-import { webhookKey, webhooksPrefix } from '../table/keys.js';
+import * as Webhook from '../entities/webhook.js';
 import { newWebhookSecret } from './signing.js';
 import { urlProblem } from './urlPolicy.js';
 
 /**
- * Webhook subscriptions: the entity module (keys, stored record, mapping, API view and
- * operations). One item per subscription in the customer's partition; the customer
- * item counts them (`webhook_count`), so the per-customer limit holds under concurrent
- * creates without a Scan or a count Query.
- *
- * The signing secret is stored as it is (the table is encrypted at rest with the
- * AWS-managed key): HMAC signing needs the key itself, so a hash would not do, and an
- * extra KMS envelope would add a KMS call per delivery for readers that already hold
- * table access. It is never logged and returned only by create and regenerate.
+ * Webhook subscriptions: the store and the operations of the routes. The entity (keys,
+ * stored record, item mapping, API view) is shared/entities/webhook.ts. The customer item
+ * counts its subscriptions (`webhook_count`), so the per-customer limit holds under
+ * concurrent creates without a Scan or a count Query.
  */
-export interface WebhookRecord {
-  id: string;
-  customer_id: string;
-  url: string;
-  event_types: WebhookEventType[];
-  name: string;
-  detail: string;
-  enabled: boolean;
-  disabled_reason: '' | 'disabled' | 'endpoint_gone';
-  secret: string;
-  tm_create: string;
-  tm_update: string;
-}
-
-export type WebhookView = z.output<typeof webhook>;
 export type WebhookInput = z.output<typeof webhookCreate>;
 export type WebhookChanges = z.output<typeof webhookUpdate>;
-
-export const toWebhookView = (r: WebhookRecord): WebhookView => ({
-  id: r.id,
-  customer_id: r.customer_id,
-  url: r.url,
-  event_types: r.event_types,
-  name: r.name,
-  detail: r.detail,
-  enabled: r.enabled,
-  disabled_reason: r.disabled_reason,
-  tm_create: r.tm_create,
-  tm_update: r.tm_update,
-});
-
-const withSecret = (r: WebhookRecord): z.output<typeof webhookWithSecret> => ({ ...toWebhookView(r), secret: r.secret });
-
-const recordOf = (item: Record<string, unknown>): WebhookRecord => ({
-  id: String(item.id),
-  customer_id: String(item.customer_id),
-  url: String(item.url),
-  event_types: (item.event_types as WebhookEventType[] | undefined) ?? [],
-  name: String(item.name ?? ''),
-  detail: String(item.detail ?? ''),
-  enabled: item.enabled === true,
-  disabled_reason: (item.disabled_reason as WebhookRecord['disabled_reason'] | undefined) ?? '',
-  secret: String(item.secret),
-  tm_create: String(item.tm_create ?? ''),
-  tm_update: String(item.tm_update ?? ''),
-});
 
 export const webhookNotFound = () => notFound('WEBHOOK_NOT_FOUND', 'No webhook with this id.');
 
@@ -79,40 +30,23 @@ async function checkUrl(url: string) {
 
 // ---- store --------------------------------------------------------------------------
 
-export async function getWebhookRecord(customerId: string, webhookId: string): Promise<WebhookRecord | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: webhookKey(customerId, webhookId), ConsistentRead: true }));
-  return Item ? recordOf(Item) : undefined;
+export async function getWebhookRecord(customerId: string, webhookId: string): Promise<Webhook.WebhookRecord | undefined> {
+  return readItem(Webhook.key(customerId, webhookId), Webhook.fromItem);
 }
 
-/** All of a customer's subscriptions: one Query of its partition (at most 10 items). */
-export async function listWebhookRecords(customerId: string): Promise<WebhookRecord[]> {
-  const { PK, SKPrefix } = webhooksPrefix(customerId);
-  const { Items } = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
-      ConsistentRead: true,
-    }),
-  );
-  return (Items ?? []).map(recordOf);
+/** All of a customer's subscriptions: a Query of its partition (at most 10 items). */
+export async function listWebhookRecords(customerId: string): Promise<Webhook.WebhookRecord[]> {
+  return queryAll(Webhook.listing(customerId), Webhook.fromItem);
 }
 
-/** The receiver answered 410 Gone: stop sending (the customer re-enables it with PUT). */
+/** The receiver answered 410 Gone: stop sending (the customer re-enables it with PUT). Gone already: nothing to do. */
 export async function disableGoneWebhook(customerId: string, webhookId: string) {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: webhookKey(customerId, webhookId),
-        UpdateExpression: 'SET enabled = :false, disabled_reason = :gone, tm_update = :now',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':false': false, ':gone': 'endpoint_gone', ':now': formatTimestamp(Date.now()) },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await updateGivenFields(
+    Webhook.key(customerId, webhookId),
+    { enabled: false, disabled_reason: 'endpoint_gone' },
+    formatTimestamp(Date.now()),
+    Webhook.fromItem,
+  );
 }
 
 // ---- operations (the routes) --------------------------------------------------------
@@ -125,7 +59,7 @@ export async function createWebhook(customerId: string, input: WebhookInput) {
   await checkUrl(input.url);
   const now = Date.now();
   const enabled = input.enabled ?? true;
-  const record: WebhookRecord = {
+  const record: Webhook.WebhookRecord = {
     id: newId(now),
     customer_id: customerId,
     url: input.url,
@@ -142,21 +76,14 @@ export async function createWebhook(customerId: string, input: WebhookInput) {
     {
       // The customer's count holds the limit; the only condition that can fail here.
       onConditionFailed: 'limit-reached' as const,
-      write: { Update: {
-        TableName: tableName(),
-        Key: Customer.key(customerId),
-        UpdateExpression: 'SET webhook_count = if_not_exists(webhook_count, :zero) + :one',
-        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(webhook_count) OR webhook_count < :max)',
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_WEBHOOKS_PER_CUSTOMER },
-      } },
+      write: updateItem(Customer.key(customerId), 'SET webhook_count = if_not_exists(webhook_count, :zero) + :one', {
+        condition: 'attribute_exists(PK) AND (attribute_not_exists(webhook_count) OR webhook_count < :max)',
+        values: { ':zero': 0, ':one': 1, ':max': MAX_WEBHOOKS_PER_CUSTOMER },
+      }),
     },
     {
       // A new random id: a failed condition here would be a broken invariant (an error).
-      write: { Put: {
-        TableName: tableName(),
-        Item: { ...webhookKey(customerId, record.id), entity: 'webhook', ...record },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      } },
+      write: putNew(Webhook.toItem(record)),
     },
   ]);
   if (!result.ok) {
@@ -165,68 +92,55 @@ export async function createWebhook(customerId: string, input: WebhookInput) {
       `A customer may have at most ${MAX_WEBHOOKS_PER_CUSTOMER} webhooks; delete one first.`,
     );
   }
-  return withSecret(record);
+  return Webhook.toViewWithSecret(record);
 }
 
 export async function listWebhooks(customerId: string) {
   const records = await listWebhookRecords(customerId);
-  return { result: records.map(toWebhookView), next_page_token: '' };
+  return { result: records.map(Webhook.toView), next_page_token: '' };
 }
 
 export async function getWebhook(customerId: string, webhookId: string) {
   const record = await getWebhookRecord(customerId, webhookId);
   if (!record) throw webhookNotFound();
-  return toWebhookView(record);
+  return Webhook.toView(record);
 }
 
-/** Only given fields change; one conditional UpdateItem. */
+/**
+ * Only given fields change (one conditional UpdateItem); turning delivery off or on
+ * also says why it is off: "disabled" by the customer, or "" again (which clears an
+ * "endpoint_gone" left by a 410).
+ */
 export async function updateWebhook(customerId: string, webhookId: string, changes: WebhookChanges) {
   if (changes.url !== undefined) await checkUrl(changes.url);
-  const set: Record<string, unknown> = { tm_update: formatTimestamp(Date.now()) };
-  for (const field of ['url', 'event_types', 'name', 'detail'] as const) if (changes[field] !== undefined) set[field] = changes[field];
-  if (changes.enabled !== undefined) {
-    set.enabled = changes.enabled;
-    set.disabled_reason = changes.enabled ? '' : 'disabled';
-  }
-  const names = Object.fromEntries(Object.keys(set).map((k, i) => [`#f${i}`, k]));
-  const values = Object.fromEntries(Object.values(set).map((v, i) => [`:v${i}`, v]));
-  try {
-    const { Attributes } = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: webhookKey(customerId, webhookId),
-        UpdateExpression: `SET ${Object.keys(set).map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return toWebhookView(recordOf(Attributes!));
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw webhookNotFound();
-    throw error;
-  }
+  const { enabled } = changes;
+  const updated = await updateGivenFields(
+    Webhook.key(customerId, webhookId),
+    {
+      url: changes.url,
+      event_types: changes.event_types,
+      name: changes.name,
+      detail: changes.detail,
+      enabled,
+      disabled_reason: enabled === undefined ? undefined : enabled ? '' : 'disabled',
+    },
+    formatTimestamp(Date.now()),
+    Webhook.fromItem,
+  );
+  if (!updated) throw webhookNotFound();
+  return Webhook.toView(updated);
 }
 
 /** A new secret; the old one stops signing at once. Returned this once. */
 export async function regenerateWebhookSecret(customerId: string, webhookId: string) {
-  try {
-    const { Attributes } = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: webhookKey(customerId, webhookId),
-        UpdateExpression: 'SET secret = :secret, tm_update = :now',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':secret': newWebhookSecret(), ':now': formatTimestamp(Date.now()) },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return withSecret(recordOf(Attributes!));
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw webhookNotFound();
-    throw error;
-  }
+  const updated = await updateGivenFields(
+    Webhook.key(customerId, webhookId),
+    { secret: newWebhookSecret() },
+    formatTimestamp(Date.now()),
+    Webhook.fromItem,
+  );
+  if (!updated) throw webhookNotFound();
+  return Webhook.toViewWithSecret(updated);
 }
 
 /**
@@ -240,23 +154,16 @@ export async function deleteWebhook(customerId: string, webhookId: string) {
   const result = await transactWrite([
     {
       onConditionFailed: 'gone' as const,
-      write: { Delete: {
-        TableName: tableName(),
-        Key: webhookKey(customerId, webhookId),
-        ConditionExpression: 'attribute_exists(PK)',
-      } },
+      write: deleteItem(Webhook.key(customerId, webhookId), { condition: 'attribute_exists(PK)' }),
     },
     {
       onConditionFailed: 'gone' as const,
-      write: { Update: {
-        TableName: tableName(),
-        Key: Customer.key(customerId),
-        UpdateExpression: 'SET webhook_count = webhook_count - :one',
-        ConditionExpression: 'webhook_count > :zero',
-        ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-      } },
+      write: updateItem(Customer.key(customerId), 'SET webhook_count = webhook_count - :one', {
+        condition: 'webhook_count > :zero',
+        values: { ':one': 1, ':zero': 0 },
+      }),
     },
   ]);
   if (!result.ok) throw webhookNotFound();
-  return toWebhookView(record);
+  return Webhook.toView(record);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
@@ -78,6 +79,18 @@ export function useApi() {
 export async function newCustomer(name = 'test customer') {
   const { customer, accessKey } = await createCustomer(name);
   return { customerId: customer.id, token: accessKey.token, accessKeyId: accessKey.id };
+}
+
+/**
+ * A fresh customer with one new domain (the realm its extensions register to), for tests
+ * about extensions and their registrations. The domain name is `<prefix>-<random>`.
+ */
+export async function newCustomerWithDomain(api: ReturnType<typeof useApi>, name: string, domainPrefix: string) {
+  const customer = await newCustomer(name);
+  const domainName = `${domainPrefix}-${randomBytes(5).toString('hex')}`;
+  const created = await api.call('POST', '/v1.0/domains', { token: customer.token, body: { domain_name: domainName } });
+  if (created.status !== 200) throw new Error(`creating domain ${domainName}: ${created.status} ${created.text}`);
+  return { ...customer, domain: created.body as { id: string; realm: string } };
 }
 
 /** Asserts the shared error envelope and returns it. */
