@@ -187,6 +187,10 @@ describe('URL safety on AWS stages (checked without the network)', () => {
     expect(await urlProblem('https://nowhere.invalid/x', 'prod', failing)).toContain('does not resolve');
   });
 
+  it('resolves names with the system resolver by default: localhost (from /etc/hosts, no network) is refused', async () => {
+    expect(await urlProblem('https://localhost/x', 'prod')).toContain('private');
+  });
+
   it('allows http to loopback only on local stages', async () => {
     expect(await urlProblem('http://127.0.0.1:8080/x', 'local')).toBeUndefined();
     expect(await urlProblem('http://localhost:8080/x', 'test')).toBeUndefined();

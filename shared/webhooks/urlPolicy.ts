@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { config } from '../config.js';
 
@@ -62,7 +61,12 @@ const isLoopbackHost = (host: string) =>
   host === 'localhost' || host === '[::1]' || (isIP(host) === 4 && host.startsWith('127.'));
 
 export type Resolver = (host: string) => Promise<string[]>;
-const dnsResolver: Resolver = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+// node:dns is loaded at the first lookup (a URL saved on an AWS stage), not at every cold
+// start of the functions that bundle this module.
+const dnsResolver: Resolver = async (host) => {
+  const { lookup } = await import('node:dns/promises');
+  return (await lookup(host, { all: true })).map((a) => a.address);
+};
 
 /** Why the URL may not be a webhook target here, or undefined when it may. */
 export async function urlProblem(raw: string, stage = config.stage, resolve: Resolver = dnsResolver): Promise<string | undefined> {
