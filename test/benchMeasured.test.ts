@@ -43,4 +43,13 @@ describe('bench verdicts', () => {
     const result = await measured(rows, series([2.5, 2]), 1);
     expect(result[0]![2]).toBe('MISSED (target <= 2)');
   });
+
+  it('a pooled group is judged by its last attempt, which reports over every sample so far', async () => {
+    const notes: string[] = [];
+    const result = await measured(rows, series([2.2, 1.9], [2.1, 1.9], [1.95, 1.9]), 3, (m) => notes.push(m), { pooled: true });
+    // The median of the three reports would be 2.1 (missed); the pool of all three attempts says 1.95.
+    expect(result[0]![2]).toBe('met (target <= 2) (pooled over 3 attempts: 2.20, 2.10, 1.95)');
+    expect(result[0]![1]).toBe('1.95x');
+    expect(notes).toHaveLength(2);
+  });
 });
