@@ -15,7 +15,7 @@ import { healthRoutes } from '../../shared/routes/health.js';
 import type { AnyRoute } from '../../shared/routes/route.js';
 import { getEvent, invokeIsolated } from '../support/bundledHandler.js';
 import { functionOf } from './inspect.js';
-import type { CfnTemplate } from './synthStage.js';
+import { minimalStage, type CfnTemplate } from './synthStage.js';
 
 /**
  * On Lambda, GET /v1.0/openapi.json serves the document generated at `cdk synth` and
@@ -25,19 +25,7 @@ import type { CfnTemplate } from './synthStage.js';
 
 /** A stack of this one route (and the functions every stack has), bundled as CDK deploys it. */
 const table: readonly AnyRoute[] = [docsRoutes.openapi];
-const stage = stageConfig(
-  {
-    bundle: {
-      sipDomainSuffix: 'sip.bundle.example.net',
-      removalPolicy: 'destroy',
-      logRetentionDays: 1,
-      throttle: { rateLimit: 1, burstLimit: 1 },
-      registrar: { expectedDevices: 10, refreshSeconds: 300 },
-      billingMode: 'on-demand',
-    },
-  },
-  'bundle',
-);
+const stage = stageConfig({ bundle: minimalStage('bundle') }, 'bundle');
 
 /** esbuild on each function of the stack, on a busy 2-core machine. */
 const BUNDLE_TIMEOUT = 300_000;

@@ -13,6 +13,16 @@ export const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'
 /** Loading aws-cdk-lib and synthesizing takes seconds on a busy 2-core machine. */
 export const SYNTH_TIMEOUT = 120_000;
 
+/** The least a stage needs (no optional feature), for tests that only care what a stage lacks. */
+export const minimalStage = (name: string) => ({
+  sipDomainSuffix: `sip.${name}.example.net`,
+  removalPolicy: 'destroy',
+  logRetentionDays: 7,
+  throttle: { rateLimit: 1, burstLimit: 1 },
+  registrar: { expectedDevices: 10, refreshSeconds: 300 },
+  billingMode: 'on-demand',
+});
+
 /**
  * Synthesizes the real app for one stage without esbuild bundling. `stages` replaces
  * cdk.json's stage map (to try settings no committed stage has). The committed prod stage

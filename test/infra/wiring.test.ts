@@ -11,7 +11,7 @@ import { defineRoute, type AnyRoute, type RouteNeed } from '../../shared/routes/
 import { ENVIRONMENT_BUDGET } from '../../infra/routeWiring.js';
 import { tableEnvironment } from '../../shared/routes/tableSummary.js';
 import { functionOf, grantsOf } from './inspect.js';
-import { resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
+import { minimalStage, resourcesOf, SYNTH_TIMEOUT, type CfnTemplate } from './synthStage.js';
 
 /** Routes with every kind of need, so the wiring is tested even before the real table has them. */
 const route = (
@@ -63,14 +63,7 @@ const stages = {
     registrationRetentionDays: 9,
     secretsKmsKeyArn: kmsKeyArn,
   },
-  bare: {
-    sipDomainSuffix: 'sip.bare.example.net',
-    removalPolicy: 'destroy',
-    logRetentionDays: 7,
-    throttle: { rateLimit: 1, burstLimit: 1 },
-    registrar: { expectedDevices: 10, refreshSeconds: 300 },
-    billingMode: 'on-demand',
-  },
+  bare: minimalStage('bare'),
 };
 
 function synth(stageName: keyof typeof stages) {
